@@ -1,0 +1,41 @@
+# make lab      set up (first time only) and open JupyterLab on course/
+# make test     set up (first time only) and run every test
+# make release  regenerate course/ from solutions/ with nbgrader
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+# nbgrader shells out to `alembic` and kernels must come from this environment, not a user's.
+export PATH := $(BIN):$(PATH)
+export JUPYTER_PREFER_ENV_PATH := 1
+
+.PHONY: setup lab test release record benchmark clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 10) else "Python 3.10 or newer is needed; found " + sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (rnncourse)" >/dev/null
+	@touch $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab --ServerApp.root_dir=course
+
+test: setup
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+release: setup
+	$(BIN)/python -m autograder.release
+
+record: setup
+	$(BIN)/python -m autograder.record
+
+benchmark: setup
+	$(BIN)/python benchmarks/course_timings.py
+
+clean:
+	rm -rf $(VENV) autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db

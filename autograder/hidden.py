@@ -1,0 +1,99 @@
+"""Hidden tests: compare a learner's function with the reference on randomized inputs.
+
+Used inside `### BEGIN HIDDEN TESTS` regions, e.g.::
+
+    from autograder.hidden import check_against_reference
+    check_against_reference("rnn_step", rnn_step)
+
+Each graded function is judged on its own: where it may call another graded function of the
+learner's (rnn_forward calls rnn_step), the reference version is put in its place for the check,
+so one mistake costs the points of one test.
+"""
+import contextlib
+
+import numpy as np
+
+from .cases import ARGUMENTS, cases
+from .reference import REFERENCE
+
+# Graded functions that a learner's function may call by name.
+DEPENDS = {
+    "rnn_forward": ["rnn_step"],
+}
+
+RTOL = 1e-9
+ATOL = 1e-12
+
+
+class HiddenTestFailure(AssertionError):
+    """Raised with a message that names the case but shows no hidden-test code."""
+
+
+@contextlib.contextmanager
+def _reference_dependencies(name, fn):
+    """Temporarily put the reference versions of `name`'s dependencies into fn's globals."""
+    namespace = getattr(fn, "__globals__", None)
+    saved = {}
+    if namespace is not None:
+        for dep in DEPENDS.get(name, []):
+            if dep in namespace:
+                saved[dep] = namespace[dep]
+                namespace[dep] = REFERENCE[dep]
+    try:
+        yield
+    finally:
+        if namespace is not None:
+            namespace.update(saved)
+
+
+def _as_plain_array(value, what):
+    """A plain float64 ndarray copy of `value`, or a failure if it is not an array of numbers."""
+    if not isinstance(value, np.ndarray):
+        raise HiddenTestFailure(f"{what} is a {type(value).__name__}, expected a numpy array")
+    try:
+        return np.array(np.asarray(value).view(np.ndarray), dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as err:
+        raise HiddenTestFailure(f"{what} is not an array of numbers ({err})") from None
+
+
+def _compare(name, got, expected, where):
+    if isinstance(expected, tuple):
+        if not isinstance(got, tuple) or len(got) != len(expected):
+            raise HiddenTestFailure(
+                f"{name} should return a tuple of {len(expected)} arrays {where}")
+        for i, (g, e) in enumerate(zip(got, expected)):
+            _compare(f"{name}[{i}]", g, e, where)
+        return
+    got = _as_plain_array(got, f"the result of {name} {where}")
+    if got.shape != expected.shape:
+        raise HiddenTestFailure(
+            f"{name} returned shape {got.shape}, expected {expected.shape} {where}")
+    if not np.allclose(got, expected, rtol=RTOL, atol=ATOL):
+        worst = np.max(np.abs(got - expected))
+        raise HiddenTestFailure(
+            f"{name} differs from the expected values {where} (largest difference {worst:.3g})")
+
+
+def check_against_reference(name, fn, seed=0):
+    """Compare the learner's `fn` with the reference `name` on every case; raise on the first miss."""
+    if not callable(fn):
+        raise HiddenTestFailure(f"{name} is not a function")
+    reference = REFERENCE[name]
+    for description, args in cases(name, seed):
+        where = f"on a hidden case ({description})"
+        expected = reference(*[a.copy() for a in args])
+        given = [a.copy() for a in args]
+        with _reference_dependencies(name, fn):
+            try:
+                got = fn(*given)
+            except NotImplementedError:
+                raise HiddenTestFailure(f"{name} is not written yet") from None
+            except Exception as err:  # the learner's code failed: say how, without our frames
+                raise HiddenTestFailure(
+                    f"{name} raised {type(err).__name__}: {err} {where}") from None
+        for arg_name, before, after in zip(ARGUMENTS[name], args, given):
+            if after.shape != before.shape or not np.array_equal(after, before):
+                raise HiddenTestFailure(
+                    f"{name} modified its argument {arg_name} {where}; "
+                    "functions must return new arrays and leave their inputs unchanged")
+        _compare(name, got, expected, where)

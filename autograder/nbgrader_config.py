@@ -1,0 +1,45 @@
+"""nbgrader configuration of the course (loaded by ../nbgrader_config.py).
+
+Layout (all paths relative to the repository root):
+  solutions/<assignment>/   nbgrader *source*: the instructor notebooks
+  course/<assignment>/      nbgrader *release*: what learners open (generated, committed)
+  autograder/submitted/, autograded/, feedback/, gradebook.db   created on demand, git-ignored
+"""
+import os
+
+c = get_config()  # noqa: F821
+
+_here = os.path.dirname(os.path.abspath(__file__))
+_root = os.path.dirname(_here)
+
+c.CourseDirectory.root = _root
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "course"
+c.CourseDirectory.submitted_directory = os.path.join("autograder", "submitted")
+c.CourseDirectory.autograded_directory = os.path.join("autograder", "autograded")
+c.CourseDirectory.feedback_directory = os.path.join("autograder", "feedback")
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_here, "gradebook.db")
+
+# Per-cell limit while autograding; a cell that runs longer becomes an error output and grading
+# goes on with the next cell (and the next learner).
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+
+# nbgrader gives zero to a test cell with *any* stderr output. A correct answer that triggers a
+# warning (numpy's "overflow encountered in exp", a DeprecationWarning) must not lose points:
+# failures are always raised exceptions, so stderr text that is a warning is dropped.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"Warning"
+
+# Feedback shows the learner's results, never the hidden tests: their source is cleared and the
+# tracebacks they raised are reduced to the message.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "autograder.feedback.HideHiddenTracebacks",  # before ClearHiddenTests: it reads the region
+    "nbgrader.preprocessors.ClearHiddenTests",
+]
+
+# Restore test cells that a learner deleted.
+c.OverwriteCells.add_missing_cells = True
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

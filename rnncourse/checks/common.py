@@ -1,0 +1,81 @@
+"""What every friendly check needs: calling the learner's function safely and saying what is wrong."""
+import numpy as np
+
+
+class CheckFailure(AssertionError):
+    """A visible test failed; the message says what to look at."""
+
+
+SHAPE_WORDS = ("matmul", "shapes", "broadcast", "aligned", "dimension")
+
+
+def _not_written(name, err):
+    """Say which function is still blank: `name` itself or one that it calls."""
+    tb = err.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    blank = tb.tb_frame.f_code.co_name
+    if blank in (name, "<module>", "call"):
+        return f"{name} is not written yet: replace `raise NotImplementedError()` with your code."
+    return f"{name} calls {blank}, which is not written yet: write {blank} first."
+
+
+def call(fn, name, inputs):
+    """Call fn with copies of `inputs` (a dict, in argument order) and return its result.
+
+    Fails with a hint if fn is not written yet, raises, or changes one of its arguments.
+    """
+    if not callable(fn):
+        raise CheckFailure(f"{name} should be a function, but it is a {type(fn).__name__}.")
+    given = {k: np.array(v, copy=True) for k, v in inputs.items()}
+    try:
+        result = fn(*given.values())
+    except NotImplementedError as err:
+        raise CheckFailure(_not_written(name, err)) from None
+    except (ValueError, IndexError) as err:
+        shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in inputs.items())
+        hint = ""
+        if any(word in str(err) for word in SHAPE_WORDS):
+            hint = (" The shapes do not line up. In code each row is one example, so a weight "
+                    "matrix W of shape (H, D) acts on a batch as `x @ W.T`.")
+        raise CheckFailure(f"{name} raised {type(err).__name__} with {shapes}.{hint}") from err
+    for arg, before in inputs.items():
+        after = given[arg]
+        if after.shape != np.shape(before) or not np.array_equal(after, before):
+            raise CheckFailure(
+                f"{name} changed its argument `{arg}` in place. Functions must leave their "
+                "inputs alone: build new arrays (for example `h = h + ...`, not `h += ...` on an "
+                "argument or a view of it).")
+    return result
+
+
+def expect_array(result, shape, name, hints=None):
+    """`result` as a float64 array of `shape`, or a failure naming what came back instead."""
+    if not isinstance(result, np.ndarray):
+        extra = " Did you forget `return`?" if result is None else ""
+        raise CheckFailure(f"{name} returned {type(result).__name__}, expected a numpy array "
+                           f"of shape {shape}.{extra}")
+    if result.shape != shape:
+        hint = (hints or {}).get(result.shape, "")
+        raise CheckFailure(f"{name} returned shape {result.shape}, expected {shape}. {hint}".rstrip())
+    if result.dtype != np.float64:
+        raise CheckFailure(f"{name} returned an array of {result.dtype}; keep float64 (the inputs' "
+                           "type) so that no precision is lost.")
+    return np.asarray(result, dtype=np.float64)
+
+
+def close(a, b):
+    return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def mismatch(name, got, expected, what="the recorded answer"):
+    """A failure that shows where and by how much the values differ."""
+    with np.printoptions(precision=4, suppress=True):
+        return CheckFailure(
+            f"{name} runs and has the right shape, but its values differ from {what} "
+            f"(largest difference {np.max(np.abs(got - expected)):.3g}).\n"
+            f"expected:\n{expected}\ngot:\n{got}")
+
+
+def passed(name):
+    print(f"{name}: all visible checks passed.")

@@ -1,0 +1,172 @@
+"""Lesson 01 explorer: how long does an RNN remember an input?
+
+A random RNN with one input feature (D = 1) reads a short signal (a pulse, or a burst of a sine)
+and then nothing. Its states are compared with those of the same RNN that read only zeros: the
+distance between the two is what the network still "remembers" of the signal. The scale of W_hh
+(all its singular values equal `radius`), the input scale and the bias set whether that memory
+fades fast, lasts, or is crushed by saturated tanh units.
+"""
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from ..data import pulse, rnn_weights, sine_wave
+from ..plots import DIVERGING, OKABE_ITO, BlitRenderer, new_figure
+
+SIGNALS = ("pulse", "sine burst")
+THRESHOLD = 0.01      # memory is gone when the distance falls below 1% of its value at the end
+SATURATED = 0.5       # average tanh slope 1 - h^2 below this: the units are saturated
+
+
+def make_signal(signal, T, start=5):
+    """The input (T, 1, 1) and the step (0-based) just after the signal ends."""
+    if signal == "pulse":
+        return pulse(T, at=start), start + 1
+    if signal == "sine burst":
+        x = np.zeros((T, 1, 1))
+        x[start:start + 10] = sine_wave(10, period=10.0)
+        return x, start + 10
+    raise ValueError(f"signal must be one of {SIGNALS}, not {signal!r}")
+
+
+def memory_trace(rnn_forward, radius=0.9, input_scale=1.0, bias=0.0, signal="pulse", T=60, H=16,
+                 seed=0):
+    """Run the learner's rnn_forward on a signal and on silence; measure what is remembered.
+
+    Returns a dict: x (T,), hs (T, H) and silent (T, H) the states with and without the signal,
+    distance (T,) = ||hs[t] - silent[t]||, end (index of the first step after the signal), memory
+    (how many steps after the signal the distance first falls below 1% of its value at the
+    signal's last step; T - end if it never does), slope (the average tanh slope 1 - h^2 after the
+    signal: 1 where tanh is linear, near 0 where it is saturated), regime (a short name) and the
+    settings.
+    """
+    rng = np.random.default_rng(seed)
+    W_xh, W_hh, b_h = rnn_weights(1, H, rng, radius=radius, input_scale=input_scale, bias=bias)
+    x, end = make_signal(signal, T)
+    h0 = np.zeros((1, H))
+    hs = np.asarray(rnn_forward(x, h0, W_xh, W_hh, b_h), dtype=float)[:, 0, :]
+    silent = np.asarray(rnn_forward(np.zeros_like(x), h0, W_xh, W_hh, b_h), dtype=float)[:, 0, :]
+    distance = np.linalg.norm(hs - silent, axis=1)
+    at_end = distance[end - 1]
+    below = np.nonzero(distance[end:] < THRESHOLD * max(at_end, 1e-300))[0]
+    memory = int(below[0]) + 1 if below.size else T - end
+    slope = float(np.mean(1.0 - hs[end:] ** 2))
+    if slope < SATURATED:
+        regime = "saturated: tanh units pushed towards ±1"
+    elif not below.size:
+        regime = f"long memory: still remembered after {T - end} steps"
+    else:
+        regime = f"fading memory: forgotten after {memory} steps"
+    return {"x": x[:, 0, 0], "hs": hs, "silent": silent, "distance": distance, "end": end,
+            "memory": memory, "slope": slope, "regime": regime, "radius": radius,
+            "input_scale": input_scale, "bias": bias, "signal": signal}
+
+
+def _layout(fig, T, H):
+    """Build the three panels once; later draws only update their data (fast enough to follow a
+    slider). Returns the artists that change."""
+    fig.clear()
+    ax_x, ax_h, ax_d = fig.subplots(3, 1, sharex=True, height_ratios=[1, 2, 1.5])
+    fig.subplots_adjust(left=0.1, right=0.9, top=0.92, bottom=0.09, hspace=0.12)
+    steps = np.arange(1, T + 1)
+    (x_line,) = ax_x.plot(steps, np.zeros(T), color=OKABE_ITO[0])
+    ax_x.set_ylabel("input $x_t$")
+    ax_x.set_ylim(-1.3, 1.3)     # the signals stay within [-1, 1]
+    image = ax_h.imshow(np.zeros((H, T)), aspect="auto", cmap=DIVERGING, vmin=-1, vmax=1,
+                        extent=(0.5, T + 0.5, H + 0.5, 0.5), interpolation="nearest")
+    ax_h.set_ylabel("unit of $h_t$")
+    ax_h.yaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.colorbar(image, ax=ax_h, label="$h_t$", pad=0.01, fraction=0.03)
+    (d_line,) = ax_d.semilogy(steps, np.ones(T), color=OKABE_ITO[3],
+                              label="$\\|h_t - h_t^{silent}\\|$")
+    threshold = ax_d.axhline(1.0, color=OKABE_ITO[7], linestyle=":",
+                             label="1% of the value at the end")
+    end_line = ax_d.axvline(1.0, color=OKABE_ITO[1], linestyle="--", label="signal ends")
+    ax_d.set_ylim(1e-8, 1e1)
+    ax_d.set_xlabel("time step $t$")
+    ax_d.set_ylabel("remembered")
+    ax_d.legend(loc="lower left", fontsize="small", framealpha=0.9)
+    title = fig.suptitle("")
+    return {"shape": (T, H), "x": x_line, "hs": image, "distance": d_line,
+            "threshold": threshold, "end": end_line, "title": title}
+
+
+def draw_memory(fig, trace):
+    """Draw a memory trace on `fig`: the input, the states as a heatmap (one row per unit) and
+    the remembered distance on a log scale. The panels are built on the first call and updated
+    in place afterwards."""
+    T, H = trace["hs"].shape
+    artists = getattr(fig, "_memory_artists", None)
+    if artists is None or artists["shape"] != (T, H):
+        artists = fig._memory_artists = _layout(fig, T, H)
+    end = trace["end"]
+    artists["x"].set_ydata(trace["x"])
+    artists["hs"].set_data(trace["hs"].T)
+    artists["distance"].set_ydata(np.maximum(trace["distance"], 1e-16))
+    artists["threshold"].set_ydata([THRESHOLD * max(trace["distance"][end - 1], 1e-300)] * 2)
+    artists["end"].set_xdata([end + 0.5] * 2)
+    artists["title"].set_text(f"scale of W_hh {trace['radius']:.2f}, input scale "
+                              f"{trace['input_scale']:.2f}, bias {trace['bias']:.2f} — "
+                              f"{trace['regime']}")
+    return fig
+
+
+class MemoryExplorer:
+    """Sliders for the scale of W_hh, the input scale and the bias, a choice of signal, and the
+    plot of what the learner's rnn_forward remembers. Use: `MemoryExplorer(rnn_forward)` as the
+    last line of a cell. `update()` recomputes and redraws; tests set the controls' values."""
+
+    def __init__(self, rnn_forward, radius=0.9, input_scale=1.0, bias=0.0, signal="pulse"):
+        import ipywidgets as widgets
+
+        self.rnn_forward = rnn_forward
+        style = {"description_width": "110px"}
+        layout = widgets.Layout(width="420px")
+        self.controls = {
+            "radius": widgets.FloatSlider(value=radius, min=0.0, max=2.0, step=0.05,
+                                          description="scale of W_hh", style=style, layout=layout),
+            "input_scale": widgets.FloatSlider(value=input_scale, min=0.0, max=5.0, step=0.1,
+                                               description="input scale", style=style,
+                                               layout=layout),
+            "bias": widgets.FloatSlider(value=bias, min=-3.0, max=3.0, step=0.1,
+                                        description="bias b_h", style=style, layout=layout),
+            "signal": widgets.Dropdown(options=SIGNALS, value=signal, description="signal",
+                                       style=style),
+        }
+        self.status = widgets.HTML()
+        self.image = widgets.Image(format="png")
+        self.figure = new_figure()
+        self.renderer = None
+        self.trace = None
+        for control in self.controls.values():
+            control.observe(lambda change: self.update(), names="value")
+        self.widget = widgets.VBox([widgets.HBox([widgets.VBox(list(self.controls.values())[:2]),
+                                                  widgets.VBox(list(self.controls.values())[2:])]),
+                                    self.status, self.image])
+        self.update()
+
+    def settings(self):
+        return {name: control.value for name, control in self.controls.items()}
+
+    def update(self):
+        try:
+            self.trace = memory_trace(self.rnn_forward, **self.settings())
+        except Exception as err:  # the learner's code is still being written: say so, keep going
+            self.trace = None
+            self.status.value = (f"<b>Your rnn_forward raised {type(err).__name__}: {err}</b> "
+                                 "Finish the exercises above, then move a slider.")
+            return
+        draw_memory(self.figure, self.trace)
+        if self.renderer is None:
+            artists = self.figure._memory_artists
+            self.renderer = BlitRenderer(self.figure, [artists[k] for k in
+                                                       ("x", "hs", "distance", "threshold", "end",
+                                                        "title")])
+        self.image.value = self.renderer.png()
+        self.status.value = (f"<b>{self.trace['regime']}</b> (memory {self.trace['memory']} "
+                             f"steps; average tanh slope after the signal "
+                             f"{self.trace['slope']:.2f}: 1 is linear, 0 saturated)")
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)

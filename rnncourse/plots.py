@@ -1,0 +1,67 @@
+"""Plots of the course: one look (colour-blind-safe colours, a presentation mode with large fonts
+and thick lines for a projector), and figures rendered outside pyplot for the explorers."""
+import matplotlib as mpl
+import numpy as np
+
+# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+# Diverging map for signed values such as hidden states (blue-orange, colour-blind safe).
+DIVERGING = "PuOr_r"
+
+_NORMAL = {"font.size": 10, "lines.linewidth": 1.6, "axes.titlesize": 11, "axes.labelsize": 10}
+_PRESENTATION = {"font.size": 16, "lines.linewidth": 3.0, "axes.titlesize": 18, "axes.labelsize": 16,
+                 "xtick.labelsize": 14, "ytick.labelsize": 14, "legend.fontsize": 14}
+
+
+def use_course_style(presentation=False):
+    """Set matplotlib's colours and sizes for the course; presentation=True for a projector."""
+    mpl.rcParams["axes.prop_cycle"] = mpl.cycler(color=OKABE_ITO)
+    mpl.rcParams["image.cmap"] = DIVERGING
+    mpl.rcParams.update(_PRESENTATION if presentation else _NORMAL)
+
+
+def new_figure(width=9.0, height=6.0, dpi=90):
+    """A matplotlib Figure with an Agg canvas, outside pyplot (no global state, no display)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def figure_png(fig):
+    """The figure rendered as PNG bytes (for an ipywidgets Image)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
+
+
+class BlitRenderer:
+    """Render a figure to PNG again and again, fast: the parts that never change (axes, ticks,
+    labels, legend) are drawn once; each render redraws only `artists` (marked animated, so they
+    belong to this renderer from now on) and encodes the pixels. For explorers' live updates."""
+
+    def __init__(self, fig, artists):
+        self.fig = fig
+        self.artists = list(artists)
+        for artist in self.artists:
+            artist.set_animated(True)
+        fig.canvas.draw()
+        self.background = fig.canvas.copy_from_bbox(fig.bbox)
+
+    def png(self):
+        import io
+
+        from PIL import Image
+
+        canvas = self.fig.canvas
+        canvas.restore_region(self.background)
+        for artist in self.artists:
+            self.fig.draw_artist(artist)
+        buffer = io.BytesIO()
+        Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png",
+                                                                compress_level=1)
+        return buffer.getvalue()

@@ -1,0 +1,141 @@
+"""The course as the tests use it: a throw-away copy of the nbgrader course, answers filled into
+release notebooks as a learner would, real `nbgrader autograde` / `generate_feedback` runs, and
+the grades read back from the gradebook."""
+import copy
+import pathlib
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from autograder.release import ROOT, assignments, nbgrader
+
+ASSIGNMENTS = assignments()
+
+
+def notebook_name(assignment):
+    """Each assignment has one notebook, named after it."""
+    return f"{assignment}.ipynb"
+
+
+def read(path):
+    return nbformat.read(str(path), as_version=4)
+
+
+def nbgrader_meta(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def answer_cells(nb):
+    """{grade_id: cell} of the autograded-answer cells (solution code cells)."""
+    return {nbgrader_meta(c)["grade_id"]: c for c in nb.cells
+            if nbgrader_meta(c).get("solution") and c.cell_type == "code"}
+
+
+def grade_cells_points(nb):
+    """{grade_id: points} of the autograder test cells."""
+    return {nbgrader_meta(c)["grade_id"]: nbgrader_meta(c)["points"] for c in nb.cells
+            if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")}
+
+
+def solution_notebook(assignment):
+    return read(ROOT / "solutions" / assignment / notebook_name(assignment))
+
+
+def release_notebook(assignment):
+    return read(ROOT / "course" / assignment / notebook_name(assignment))
+
+
+def strip_markers(source):
+    """A solution cell's code as a learner would have typed it (markers removed)."""
+    return "\n".join(line for line in source.splitlines()
+                     if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+
+
+def region_lines(source, begin, end):
+    """Stripped, non-empty lines between the begin and end markers of a cell's source."""
+    out, inside = [], False
+    for line in source.splitlines():
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside and line.strip():
+            out.append(line.strip())
+    return out
+
+
+def solution_lines(assignment):
+    """{grade_id: stripped lines between the solution markers} of the source notebook."""
+    return {name: region_lines(cell.source, "### BEGIN SOLUTION", "### END SOLUTION")
+            for name, cell in answer_cells(solution_notebook(assignment)).items()}
+
+
+def hidden_test_lines(assignment):
+    """Stripped lines between the hidden-test markers, over the whole source notebook."""
+    return [line for cell in solution_notebook(assignment).cells
+            for line in region_lines(cell.source, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]
+
+
+def solutions(assignment):
+    """{grade_id: learner-style source} of the instructor's answers."""
+    return {name: strip_markers(cell.source)
+            for name, cell in answer_cells(solution_notebook(assignment)).items()}
+
+
+def filled(assignment, answers):
+    """The release notebook with the given answer cells replaced, as a learner would submit it."""
+    nb = copy.deepcopy(release_notebook(assignment))
+    cells = answer_cells(nb)
+    for name, source in answers.items():
+        cells[name].source = source
+    return nb
+
+
+class Course:
+    """A throw-away nbgrader course under `root`, configured by the repository's own
+    autograder/nbgrader_config.py with only its root moved: root/course holds the release,
+    root/course/autograder the submissions and the gradebook. nbgrader runs in root/cwd, a folder
+    with nothing but the config file, so no folder named like a package shadows the real one."""
+
+    def __init__(self, root):
+        self.root = pathlib.Path(root) / "course"
+        self.cwd = pathlib.Path(root) / "cwd"
+        self.cwd.mkdir(parents=True)
+        (self.root / "autograder").mkdir(parents=True)
+        grading = self.root / "autograder"
+        self.db_url = f"sqlite:///{grading / 'gradebook.db'}"
+        (self.cwd / "nbgrader_config.py").write_text(
+            "c = get_config()\n"
+            f"load_subconfig({str(ROOT / 'autograder' / 'nbgrader_config.py')!r})\n"
+            f"c.CourseDirectory.root = {str(self.root)!r}\n"
+            f"c.CourseDirectory.source_directory = {str(ROOT / 'solutions')!r}\n"
+            f"c.CourseDirectory.db_url = {self.db_url!r}\n")
+
+    def nbgrader(self, *args, check=True):
+        result = nbgrader(*args, cwd=self.cwd, check=False)
+        if check and result.returncode != 0:
+            raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def generate(self, assignment):
+        return self.nbgrader("generate_assignment", assignment, "--force")
+
+    def submit(self, assignment, student, nb):
+        folder = self.root / "autograder" / "submitted" / student / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(folder / notebook_name(assignment)))
+
+    def autograde(self, assignment):
+        return self.nbgrader("autograde", assignment, "--force", check=False)
+
+    def feedback(self, assignment, student):
+        self.nbgrader("generate_feedback", assignment, "--student", student, "--force")
+        return self.root / "autograder" / "feedback" / student / assignment / \
+            notebook_name(assignment).replace(".ipynb", ".html")
+
+    def scores(self, assignment, student):
+        """{grade_id: (score, max_score)} of a student's autograded notebook."""
+        notebook_id = notebook_name(assignment)[:-len(".ipynb")]
+        with Gradebook(self.db_url) as gb:
+            nb = gb.find_submission_notebook(notebook_id, assignment, student)
+            return {g.name: (g.score, g.max_score) for g in nb.grades}

@@ -1,0 +1,18 @@
+"""Per assignment: answers written as learners write them (typical mistakes, which must lose
+exactly the points of their function's test, and correct alternatives, which must keep them),
+the messages the visible checks give for the mistakes, and checks of what the executed solution
+notebook computed.
+
+Each module defines MISTAKES and ALTERNATIVES ({graded name: {label: code of the answer cell}}),
+MESSAGES ({(graded name, label): words the visible check must say}) and
+check_executed(outputs) (outputs: {cell id: text of its outputs}; asserts what was computed).
+"""
+import importlib
+
+MODULES = {
+    "01_rnn_update": "rnn_update",
+}
+
+
+def load(assignment):
+    return importlib.import_module(f"{__name__}.{MODULES[assignment]}")

@@ -1,0 +1,128 @@
+"""The learner package helps but never answers: no graded function can be had from it, and its
+checks explain each typical mistake in the learner's terms."""
+import importlib
+import inspect
+import pathlib
+import pkgutil
+
+import numpy as np
+import pytest
+
+import rnncourse
+import rnncourse.checks
+from autograder.cases import cases
+from autograder.reference import REFERENCE
+from coursekit import ASSIGNMENTS, solution_lines, solutions
+from lessons import load
+
+
+def package_callables():
+    """Every function and class defined in rnncourse, private ones included, with its name."""
+    found = {}
+    for info in pkgutil.walk_packages(rnncourse.__path__, "rnncourse."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and \
+                    getattr(obj, "__module__", "").startswith("rnncourse"):
+                found[f"{obj.__module__}.{name}"] = obj
+    return found
+
+
+def test_no_graded_name_is_defined_in_the_package():
+    names = {qualified.rsplit(".", 1)[1] for qualified in package_callables()}
+    assert not names & set(REFERENCE)
+
+
+def test_no_package_function_computes_a_graded_answer():
+    """Call every package callable with every graded function's inputs: none may reproduce the
+    reference's result (which would make it a ready-made answer)."""
+    hits = []
+    for qualified, fn in package_callables().items():
+        for graded, reference in REFERENCE.items():
+            for _, args in cases(graded, seed=7):
+                expected = reference(*[a.copy() for a in args])
+                try:
+                    got = fn(*[a.copy() for a in args])
+                except Exception:
+                    continue
+                try:
+                    if np.allclose(np.asarray(got, dtype=float), expected):
+                        hits.append((qualified, graded))
+                except (TypeError, ValueError):
+                    pass
+    assert not hits, f"package functions that compute graded answers: {hits}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_solution_line_in_the_package_source(assignment):
+    source = "\n".join(p.read_text() for p in pathlib.Path(rnncourse.__file__).parent.rglob("*.py"))
+    for name, lines in solution_lines(assignment).items():
+        leaked = [line for line in lines if len(line) >= 12 and line in source]
+        assert not leaked, f"{name}'s solution in rnncourse: {leaked}"
+
+
+def answer_namespace(assignment, answers):
+    """Run the answer cells' code (the solutions, with `answers` swapped in) like a notebook."""
+    namespace = {"np": np}
+    for name, code in dict(solutions(assignment), **answers).items():
+        exec(compile(code, f"<answer {name}>", "exec"), namespace)
+    return namespace
+
+
+CHECKS = {"rnn_step": lambda ns: rnncourse.checks.check_rnn_step(ns["rnn_step"]),
+          "rnn_forward": lambda ns: rnncourse.checks.check_rnn_forward(ns["rnn_forward"],
+                                                                       ns["rnn_step"])}
+
+
+def mistake_cases():
+    for assignment in ASSIGNMENTS:
+        for name, mistakes in load(assignment).MISTAKES.items():
+            for label, code in mistakes.items():
+                yield pytest.param(assignment, name, label, code, id=f"{name}-{label}")
+
+
+@pytest.mark.parametrize("assignment, name, label, code", list(mistake_cases()))
+def test_visible_check_explains_mistake(assignment, name, label, code):
+    namespace = answer_namespace(assignment, {name: code})
+    message = load(assignment).MESSAGES.get((name, label))
+    try:
+        CHECKS[name](namespace)
+    except rnncourse.checks.CheckFailure as failure:
+        if message:
+            assert message in str(failure), f"said {str(failure)!r}, expected {message!r}"
+    else:
+        # a few mistakes only the hidden tests can see (other shapes); they must be listed
+        assert message is None, f"the visible check passed {label}"
+        assert label.startswith("hard_coded"), f"the visible check passed {label}"
+    # the other functions' checks are not affected: one mistake, one failed test
+    for other, check in CHECKS.items():
+        if other != name:
+            check(namespace)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_visible_checks_pass_the_solution_and_alternatives(assignment, capsys):
+    lesson = load(assignment)
+    variants = [{}] + [{name: code} for name, alts in lesson.ALTERNATIVES.items()
+                       for code in alts.values()]
+    for answers in variants:
+        namespace = answer_namespace(assignment, answers)
+        for check in CHECKS.values():
+            check(namespace)
+        assert capsys.readouterr().out.count("all visible checks passed") == len(CHECKS)
+
+
+def test_blank_function_is_named():
+    def rnn_step(*args):
+        raise NotImplementedError()
+
+    def rnn_forward(x, h0, W_xh, W_hh, b_h):
+        return np.array([rnn_step(x_t, h0, W_xh, W_hh, b_h) for x_t in x])
+
+    with pytest.raises(rnncourse.checks.CheckFailure, match="rnn_step is not written yet"):
+        rnncourse.checks.check_rnn_step(rnn_step)
+    from rnncourse.checks.common import call
+    with pytest.raises(rnncourse.checks.CheckFailure, match="calls rnn_step, which is not written"):
+        call(rnn_forward, "rnn_forward", {"x": np.zeros((2, 1, 1)), "h0": np.zeros((1, 2)),
+                                          "W_xh": np.zeros((2, 1)), "W_hh": np.zeros((2, 2)),
+                                          "b_h": np.zeros(2)})

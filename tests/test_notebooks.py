@@ -1,0 +1,90 @@
+"""Every solution notebook runs top to bottom in a real kernel, without errors, and computes what
+the lesson says it computes; the committed release is exactly what `make release` generates and
+holds neither solution code nor hidden tests."""
+import filecmp
+import os
+import pathlib
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograder.release import ROOT
+from coursekit import (ASSIGNMENTS, hidden_test_lines, notebook_name, release_notebook,
+                       solution_lines, solution_notebook)
+from lessons import load
+
+
+def outputs_by_cell(nb):
+    """{cell id: all its outputs as text (stream text, data keys and values, errors)}."""
+    texts = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        parts = []
+        for out in cell.outputs:
+            if out.output_type == "stream":
+                parts.append(out.text)
+            elif out.output_type == "error":
+                parts.append(f"ERROR {out.ename}: {out.evalue}")
+            else:
+                for key, value in out.get("data", {}).items():
+                    parts.append(f"{key}: {value if key.startswith('text') else ''}")
+        texts[cell.id] = "\n".join(parts)
+    return texts
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_runs_and_computes(assignment, tmp_path):
+    nb = solution_notebook(assignment)
+    env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute(env=env)
+    errors = [(c.id, o.ename, o.evalue) for c in nb.cells if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    load(assignment).check_executed(outputs_by_cell(nb))
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_committed_sources_have_no_outputs(assignment):
+    for nb in (solution_notebook(assignment), release_notebook(assignment)):
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, cell.id
+        nbformat.validate(nb)
+
+
+def test_course_is_what_release_generates(tmp_path):
+    subprocess.run([sys.executable, "-m", "autograder.release", "--into", str(tmp_path)],
+                   cwd=ROOT, check=True, capture_output=True)
+    committed = ROOT / "course"
+
+    def differences(cmp):
+        out = cmp.left_only + cmp.right_only + cmp.diff_files + cmp.funny_files
+        for sub in cmp.subdirs.values():
+            out += differences(sub)
+        return out
+
+    cmp = filecmp.dircmp(committed, tmp_path, ignore=["__pycache__", ".ipynb_checkpoints"])
+    assert sorted(os.listdir(committed)) == sorted(ASSIGNMENTS)
+    for assignment in ASSIGNMENTS:   # dircmp compares shallowly: compare the bytes too
+        name = notebook_name(assignment)
+        assert (committed / assignment / name).read_bytes() == \
+            (tmp_path / assignment / name).read_bytes(), f"run `make release`: {assignment} is stale"
+    assert not differences(cmp), f"course/ differs from `make release`: {differences(cmp)}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_has_no_solution_or_hidden_test(assignment):
+    text = pathlib.Path(ROOT / "course" / assignment / notebook_name(assignment)).read_text()
+    nb = release_notebook(assignment)
+    source = "\n".join(cell.source for cell in nb.cells)
+    for name, lines in solution_lines(assignment).items():
+        leaked = [line for line in lines if len(line) >= 8 and line in source]
+        assert not leaked, f"solution of {name} in the release: {leaked}"
+    hidden = hidden_test_lines(assignment)
+    assert hidden and not [line for line in hidden if line in text]
+    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text

@@ -1,0 +1,46 @@
+"""The reference implementation is the math of the article, and the recorded values that the
+visible tests use are exactly what it computes."""
+import numpy as np
+
+from autograder import record
+from autograder.cases import cases
+from autograder.reference import REFERENCE
+from autograder.reference.rnn_update import rnn_forward, rnn_step
+
+
+def column_vector_step(x, h, W_xh, W_hh, b_h):
+    """The article's update for one example, column vectors: tanh(W_xh x + W_hh h + b_h)."""
+    return np.tanh(W_xh @ x[:, None] + W_hh @ h[:, None] + b_h[:, None])[:, 0]
+
+
+def test_rnn_step_is_the_column_vector_update_per_example():
+    for _, (x_t, h_prev, W_xh, W_hh, b_h) in cases("rnn_step", seed=3):
+        got = rnn_step(x_t, h_prev, W_xh, W_hh, b_h)
+        for n in range(x_t.shape[0]):
+            np.testing.assert_allclose(got[n], column_vector_step(x_t[n], h_prev[n], W_xh, W_hh, b_h),
+                                       rtol=1e-12, atol=1e-14)
+
+
+def test_rnn_forward_unrolls_the_update():
+    for _, (x, h0, W_xh, W_hh, b_h) in cases("rnn_forward", seed=3):
+        hs = rnn_forward(x, h0, W_xh, W_hh, b_h)
+        assert hs.shape == (x.shape[0],) + h0.shape
+        for n in range(h0.shape[0]):
+            h = h0[n]
+            for t in range(x.shape[0]):
+                h = column_vector_step(x[t, n], h, W_xh, W_hh, b_h)
+                np.testing.assert_allclose(hs[t, n], h, rtol=1e-12, atol=1e-14)
+
+
+def test_hidden_cases_cover_the_edge_shapes():
+    shapes = [[a.shape for a in args] for _, args in cases("rnn_forward")]
+    T_N_D_H = [(x[0], x[1], x[2], h0[1]) for x, h0, *_ in shapes]
+    assert any(T == 1 for T, _, _, _ in T_N_D_H)
+    assert any(N == 1 for _, N, _, _ in T_N_D_H)
+    assert any(D != H for _, _, D, H in T_N_D_H) and any(D == H for _, _, D, H in T_N_D_H)
+    assert all(np.any(args[1] != 0) for _, args in cases("rnn_forward"))   # h0 is never zero
+    assert set(REFERENCE) == set(record.LESSONS["rnn_update"]())
+
+
+def test_recorded_values_are_the_reference():
+    assert record.main(["--check"]) == 0
