@@ -26,7 +26,7 @@ lab: setup
 	$(BIN)/jupyter lab --ServerApp.root_dir=course
 
 test: setup
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 release: setup
 	$(BIN)/python -m autograder.release
