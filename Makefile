@@ -22,8 +22,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (rnncourse)" >/dev/null
 	@touch $(STAMP)
 
+# JupyterLab refuses to run as root unless told; containers and shared machines often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup
-	$(BIN)/jupyter lab --ServerApp.root_dir=course
+	$(BIN)/jupyter lab --ServerApp.root_dir=course $(ALLOW_ROOT) $(LAB_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)

@@ -88,3 +88,19 @@ def test_release_has_no_solution_or_hidden_test(assignment):
     hidden = hidden_test_lines(assignment)
     assert hidden and not [line for line in hidden if line in text]
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_learner_validate(assignment, tmp_path):
+    """What the notebook's Validate button runs: the blank release fails, the solved one passes."""
+    from autograder.release import nbgrader
+    from coursekit import filled, solutions
+
+    blank = tmp_path / "blank.ipynb"
+    solved = tmp_path / "solved.ipynb"
+    nbformat.write(release_notebook(assignment), str(blank))
+    nbformat.write(filled(assignment, solutions(assignment)), str(solved))
+    failing = nbgrader("validate", str(blank), cwd=tmp_path, check=False)
+    assert "is not written yet" in failing.stdout, failing.stdout + failing.stderr
+    passing = nbgrader("validate", str(solved), cwd=tmp_path, check=False)
+    assert "Success! Your notebook passes all the tests." in passing.stdout, passing.stdout
