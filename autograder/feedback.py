@@ -13,7 +13,7 @@ from traitlets import Unicode
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def hidden_lines(source, begin, end):
+def region_lines(source, begin, end):
     """The stripped, non-empty lines of `source` between the begin and end markers."""
     lines, inside = [], False
     for line in source.splitlines():
@@ -54,7 +54,7 @@ class HideHiddenTracebacks(NbGraderPreprocessor):
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type != "code" or self.begin_test_delimeter not in cell.source:
             return cell, resources
-        secret = hidden_lines(cell.source, self.begin_test_delimeter, self.end_test_delimeter)
+        secret = region_lines(cell.source, self.begin_test_delimeter, self.end_test_delimeter)
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
                 continue

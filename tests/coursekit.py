@@ -7,6 +7,7 @@ import pathlib
 import nbformat
 from nbgrader.api import Gradebook
 
+from autograder.feedback import region_lines
 from autograder.release import ROOT, assignments, nbgrader
 
 ASSIGNMENTS = assignments()
@@ -49,19 +50,6 @@ def strip_markers(source):
     """A solution cell's code as a learner would have typed it (markers removed)."""
     return "\n".join(line for line in source.splitlines()
                      if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
-
-
-def region_lines(source, begin, end):
-    """Stripped, non-empty lines between the begin and end markers of a cell's source."""
-    out, inside = [], False
-    for line in source.splitlines():
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif inside and line.strip():
-            out.append(line.strip())
-    return out
 
 
 def solution_lines(assignment):

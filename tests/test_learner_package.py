@@ -100,6 +100,7 @@ def test_visible_check_explains_mistake(assignment, name, label, code):
             check(namespace)
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # one alternative warns
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_visible_checks_pass_the_solution_and_alternatives(assignment, capsys):
     lesson = load(assignment)
