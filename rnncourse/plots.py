@@ -8,7 +8,8 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 # Diverging map for signed values such as hidden states (blue-orange, colour-blind safe).
 DIVERGING = "PuOr_r"
 
-_NORMAL = {"font.size": 10, "lines.linewidth": 1.6, "axes.titlesize": 11, "axes.labelsize": 10}
+_NORMAL = {"font.size": 10, "lines.linewidth": 1.6, "axes.titlesize": 11, "axes.labelsize": 10,
+           "xtick.labelsize": "medium", "ytick.labelsize": "medium", "legend.fontsize": "medium"}
 _PRESENTATION = {"font.size": 16, "lines.linewidth": 3.0, "axes.titlesize": 18, "axes.labelsize": 16,
                  "xtick.labelsize": 14, "ytick.labelsize": 14, "legend.fontsize": 14}
 
@@ -28,15 +29,6 @@ def new_figure(width=9.0, height=6.0, dpi=90):
     fig = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(fig)
     return fig
-
-
-def figure_png(fig):
-    """The figure rendered as PNG bytes (for an ipywidgets Image)."""
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-    return buffer.getvalue()
 
 
 class BlitRenderer:

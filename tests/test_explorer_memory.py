@@ -68,3 +68,15 @@ def test_unfinished_learner_code_shows_a_message_not_a_crash():
 
     explorer = MemoryExplorer(rnn_forward)
     assert explorer.trace is None and "NotImplementedError" in explorer.status.value
+
+
+def test_presentation_style_toggles_back():
+    import matplotlib as mpl
+
+    from rnncourse.plots import OKABE_ITO, use_course_style
+
+    use_course_style(presentation=True)
+    assert mpl.rcParams["font.size"] == 16 and mpl.rcParams["xtick.labelsize"] == 14
+    use_course_style()
+    assert mpl.rcParams["font.size"] == 10 and mpl.rcParams["xtick.labelsize"] == "medium"
+    assert mpl.rcParams["axes.prop_cycle"].by_key()["color"] == OKABE_ITO
