@@ -11,9 +11,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.release import ROOT
-from coursekit import (ASSIGNMENTS, hidden_test_lines, notebook_name, release_notebook,
-                       solution_lines, solution_notebook)
+from autograder.release import ROOT, nbgrader
+from coursekit import (ASSIGNMENTS, filled, hidden_test_lines, notebook_name, release_notebook,
+                       solution_lines, solution_notebook, solutions)
 from lessons import load
 
 
@@ -93,9 +93,6 @@ def test_release_has_no_solution_or_hidden_test(assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_learner_validate(assignment, tmp_path):
     """What the notebook's Validate button runs: the blank release fails, the solved one passes."""
-    from autograder.release import nbgrader
-    from coursekit import filled, solutions
-
     blank = tmp_path / "blank.ipynb"
     solved = tmp_path / "solved.ipynb"
     nbformat.write(release_notebook(assignment), str(blank))
