@@ -13,12 +13,17 @@ import contextlib
 
 import numpy as np
 
+from rnncourse.checks.common import copy_value, same_value
+
 from .cases import ARGUMENTS, cases
 from .reference import REFERENCE
 
 # Graded functions that a learner's function may call by name.
 DEPENDS = {
     "rnn_forward": ["rnn_step"],
+    "rnn_backward": ["rnn_step_backward"],
+    "rnn_backward_truncated": ["rnn_step_backward", "rnn_backward"],
+    "gradient_norms": ["step_jacobian"],
 }
 
 RTOL = 1e-9
@@ -60,9 +65,26 @@ def _compare(name, got, expected, where):
     if isinstance(expected, tuple):
         if not isinstance(got, tuple) or len(got) != len(expected):
             raise HiddenTestFailure(
-                f"{name} should return a tuple of {len(expected)} arrays {where}")
+                f"{name} should return a tuple of {len(expected)} values {where}")
         for i, (g, e) in enumerate(zip(got, expected)):
             _compare(f"{name}[{i}]", g, e, where)
+        return
+    if isinstance(expected, dict):
+        if not isinstance(got, dict) or set(got) != set(expected):
+            raise HiddenTestFailure(
+                f"{name} should be a dict with the keys {sorted(expected)} {where}")
+        for key in expected:
+            _compare(f"{name}[{key!r}]", got[key], expected[key], where)
+        return
+    if isinstance(expected, float):
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.number)) \
+                and not (isinstance(got, np.ndarray) and got.shape == ()):
+            raise HiddenTestFailure(f"{name} is a {type(got).__name__}, expected a number {where}")
+        got = float(got)
+        if not np.isclose(got, expected, rtol=RTOL, atol=ATOL):
+            raise HiddenTestFailure(
+                f"{name} differs from the expected value {where} (got {got:.6g}, "
+                f"expected {expected:.6g})")
         return
     got = _as_plain_array(got, f"the result of {name} {where}")
     if got.shape != expected.shape:
@@ -74,6 +96,15 @@ def _compare(name, got, expected, where):
             f"{name} differs from the expected values {where} (largest difference {worst:.3g})")
 
 
+def matches(got, expected):
+    """Does `got` equal a reference result (arrays, numbers, tuples and dicts of them)?"""
+    try:
+        _compare("result", got, expected, "")
+    except HiddenTestFailure:
+        return False
+    return True
+
+
 def check_against_reference(name, fn, seed=0):
     """Compare the learner's `fn` with the reference `name` on every case; raise on the first miss."""
     if not callable(fn):
@@ -81,8 +112,8 @@ def check_against_reference(name, fn, seed=0):
     reference = REFERENCE[name]
     for description, args in cases(name, seed):
         where = f"on a hidden case ({description})"
-        expected = reference(*[a.copy() for a in args])
-        given = [a.copy() for a in args]
+        expected = reference(*[copy_value(a) for a in args])
+        given = [copy_value(a) for a in args]
         with _reference_dependencies(name, fn):
             try:
                 got = fn(*given)
@@ -92,7 +123,7 @@ def check_against_reference(name, fn, seed=0):
                 raise HiddenTestFailure(
                     f"{name} raised {type(err).__name__}: {err} {where}") from None
         for arg_name, before, after in zip(ARGUMENTS[name], args, given):
-            if after.shape != before.shape or not np.array_equal(after, before):
+            if not same_value(after, before):
                 raise HiddenTestFailure(
                     f"{name} modified its argument {arg_name} {where}; "
                     "functions must return new arrays and leave their inputs unchanged")

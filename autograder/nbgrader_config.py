@@ -31,13 +31,15 @@ c.Execute.interrupt_on_timeout = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"Warning"
 
-# Feedback shows the learner's results, never the hidden tests: their source is cleared and the
-# tracebacks they raised are reduced to the message.
+# Feedback shows the learner's results, never the hidden tests or the graders' mark schemes: the
+# hidden tests' source is cleared and the tracebacks they raised are reduced to the message; the
+# mark schemes (restored into the autograded notebook from the gradebook) are removed again.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "autograder.feedback.HideHiddenTracebacks",  # before ClearHiddenTests: it reads the region
     "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
 ]
 
 # Restore test cells that a learner deleted.

@@ -1,7 +1,8 @@
 """Print how long learners and instructors wait: each lesson's execution, autograding per
-submission, and each explorer's update (compute + redraw + PNG). Numbers only; no assertions.
+submission, each explorer's update (compute + redraw + PNG) per control, and lesson 03's training
+runs. Numbers only; no assertions.
 
-    python benchmarks/course_timings.py [--submissions 8] [--updates 30]
+    python benchmarks/course_timings.py [--submissions 8] [--updates 30] [--skip-grading]
 """
 import argparse
 import os
@@ -18,13 +19,15 @@ os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["
 
 from nbclient import NotebookClient  # noqa: E402
 
-from coursekit import ASSIGNMENTS, Course, filled, solution_notebook, solutions  # noqa: E402
+from coursekit import (ASSIGNMENTS, Course, copy_supporting_files, filled,  # noqa: E402
+                       solution_notebook, solutions)
 
 
 def lesson_execution(assignment):
     """Seconds to run the solution notebook top to bottom in a fresh kernel (kernel start included)."""
     nb = solution_notebook(assignment)
     with tempfile.TemporaryDirectory() as tmp:
+        copy_supporting_files(assignment, tmp)
         start = time.perf_counter()
         NotebookClient(nb, timeout=600, kernel_name="python3",
                        resources={"metadata": {"path": tmp}}).execute()
@@ -45,38 +48,69 @@ def autograde_per_submission(assignment, count):
         return total, total / count
 
 
-def explorer_updates(updates):
-    """{explorer: [seconds per update]} moving its first slider back and forth."""
-    from autograder.reference.rnn_update import rnn_forward
-    from rnncourse.explore import MemoryExplorer
+def explorers():
+    """{name: (explorer, {control: two values far apart})}, the reference functions standing in
+    for the learner's (worst cases: the gradient explorer at T = 100)."""
+    from autograder.reference import REFERENCE as R
+    from rnncourse.explore import GradientExplorer, MemoryExplorer, TruncationExplorer
 
-    explorers = {"01 memory (MemoryExplorer)": (MemoryExplorer(rnn_forward), "radius", [0.5, 0.95])}
+    return {
+        "01 MemoryExplorer": (MemoryExplorer(R["rnn_forward"]), {"radius": [0.5, 0.95]}),
+        "02 TruncationExplorer": (
+            TruncationExplorer(R["rnn_forward"], R["rnn_backward"], R["rnn_backward_truncated"]),
+            {"radius": [0.7, 1.2], "k": [5, 20]}),
+        "03 GradientExplorer": (
+            GradientExplorer(R["rnn_forward"], R["gradient_norms"], R["jacobian_norm_bound"], T=100),
+            {"sigma_max": [0.7, 1.3], "T": [20, 100], "input_scale": [0.2, 2.5],
+             "nonlinearity": ["identity", "tanh"]}),
+    }
+
+
+def explorer_updates(updates):
+    """{(explorer, control): [seconds per update]}, moving each control back and forth."""
     times = {}
-    for name, (explorer, control, values) in explorers.items():
-        samples = []
-        for i in range(updates):
-            start = time.perf_counter()
-            explorer.controls[control].value = values[i % 2]
-            samples.append(time.perf_counter() - start)
-        times[name] = samples
+    for name, (explorer, moves) in explorers().items():
+        for control, values in moves.items():
+            samples = []
+            for i in range(updates):
+                start = time.perf_counter()
+                explorer.controls[control].value = values[i % 2]
+                samples.append(time.perf_counter() - start)
+            times[name, control] = samples
     return times
+
+
+def experiment_runs():
+    """[(label, seconds, test loss)] for each training run of lesson 03's experiment."""
+    from autograder.reference import REFERENCE as R
+    from rnncourse.experiments import lesson_runs
+
+    start = time.perf_counter()
+    groups = lesson_runs(R["rnn_forward"], R["rnn_backward"], R["clip_by_global_norm"])
+    seconds = time.perf_counter() - start
+    return [(run["label"], run["test_loss"]) for runs in groups.values() for run in runs], seconds
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=8)
     parser.add_argument("--updates", type=int, default=30)
+    parser.add_argument("--skip-grading", action="store_true",
+                        help="only the explorers and the experiment (seconds, not minutes)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    for assignment in ASSIGNMENTS:
+    for assignment in [] if args.skip_grading else ASSIGNMENTS:
         print(f"{assignment}: lesson execution {lesson_execution(assignment):.2f} s")
         total, each = autograde_per_submission(assignment, args.submissions)
         print(f"{assignment}: nbgrader autograde of {args.submissions} submissions {total:.1f} s, "
               f"{each:.2f} s per submission")
-    for name, samples in explorer_updates(args.updates).items():
+    for (name, control), samples in explorer_updates(args.updates).items():
         ms = sorted(1000 * s for s in samples)
-        print(f"explorer {name}: update median {statistics.median(ms):.0f} ms, "
+        print(f"explorer {name}, {control}: update median {statistics.median(ms):.0f} ms, "
               f"max {ms[-1]:.0f} ms over {len(ms)} updates")
+    runs, seconds = experiment_runs()
+    print(f"03 experiment: {len(runs)} training runs in {seconds:.1f} s; test losses (chance "
+          "0.6931): " + ", ".join(f"{label} {loss:.4f}" for label, loss in runs))
 
 
 if __name__ == "__main__":

@@ -39,3 +39,34 @@ def relative_error(a, b):
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def numerical_gradients(f, inputs, names, dy=None, h=1e-5):
+    """{name: numerical gradient} for each name in `names` (see gradient_errors)."""
+    return {name: numerical_gradient(f, inputs[name], dy, h) for name in names}
+
+
+def gradient_errors(f, inputs, analytic, dy=None, h=1e-5):
+    """Relative error of each analytic gradient against central differences.
+
+    f()          computes the output from the arrays in `inputs` (it reads them, so that the
+                 numerical gradient can nudge them in place);
+    inputs       {name: array} the arrays f reads;
+    analytic     {name: gradient} for the names to check, each shaped like inputs[name];
+    dy           the upstream gradient dL/d(output), shaped like f()'s result.
+    Returns {name: relative error}; a gradient of the wrong shape gets inf.
+    """
+    numerical = numerical_gradients(f, inputs, list(analytic), dy, h)
+    errors = {}
+    for name, grad in analytic.items():
+        grad = np.asarray(grad, dtype=np.float64)
+        same_shape = grad.shape == numerical[name].shape
+        errors[name] = relative_error(grad, numerical[name]) if same_shape else np.inf
+    return errors
+
+
+def print_errors(errors, tolerance=1e-6):
+    """One line per gradient: its relative error and whether it passes `tolerance`."""
+    for name, error in errors.items():
+        verdict = "ok" if error < tolerance else "WRONG"
+        print(f"{name:>8}: relative error {error:9.2e}  {verdict}")

@@ -38,8 +38,25 @@ def grade_cells_points(nb):
             if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")}
 
 
+def task_cells_points(nb):
+    """{grade_id: points} of the manually graded cells (written answers and tasks)."""
+    return {nbgrader_meta(c)["grade_id"]: nbgrader_meta(c)["points"] for c in nb.cells
+            if nbgrader_meta(c).get("task") or (nbgrader_meta(c).get("grade")
+                                                and nbgrader_meta(c).get("solution"))}
+
+
 def solution_notebook(assignment):
     return read(ROOT / "solutions" / assignment / notebook_name(assignment))
+
+
+def copy_supporting_files(assignment, folder):
+    """Copy what a notebook imports from its own folder (earlier_answers.py) into `folder`, as
+    nbgrader copies it into the release and next to every submission it grades."""
+    import shutil
+
+    for path in (ROOT / "solutions" / assignment).iterdir():
+        if path.is_file() and path.suffix != ".ipynb":
+            shutil.copy(path, folder)
 
 
 def release_notebook(assignment):
@@ -62,6 +79,12 @@ def hidden_test_lines(assignment):
     """Stripped lines between the hidden-test markers, over the whole source notebook."""
     return [line for cell in solution_notebook(assignment).cells
             for line in region_lines(cell.source, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]
+
+
+def mark_scheme_lines(assignment):
+    """Stripped lines of the graders' mark schemes, over the whole source notebook."""
+    return [line for cell in solution_notebook(assignment).cells
+            for line in region_lines(cell.source, "### BEGIN MARK SCHEME", "### END MARK SCHEME")]
 
 
 def solutions(assignment):
@@ -123,7 +146,13 @@ class Course:
 
     def scores(self, assignment, student):
         """{grade_id: (score, max_score)} of a student's autograded notebook."""
+        return {name: (g["score"], g["max_score"])
+                for name, g in self.grades(assignment, student).items()}
+
+    def grades(self, assignment, student):
+        """{grade_id: {score, max_score, needs_manual_grade}} of a student's notebook."""
         notebook_id = notebook_name(assignment)[:-len(".ipynb")]
         with Gradebook(self.db_url) as gb:
             nb = gb.find_submission_notebook(notebook_id, assignment, student)
-            return {g.name: (g.score, g.max_score) for g in nb.grades}
+            return {g.name: {"score": g.score, "max_score": g.max_score,
+                             "needs_manual_grade": g.needs_manual_grade} for g in nb.grades}

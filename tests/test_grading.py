@@ -9,7 +9,8 @@ import re
 import pytest
 
 from coursekit import (ASSIGNMENTS, Course, filled, grade_cells_points, hidden_test_lines,
-                       solution_lines, solution_notebook, solutions)
+                       mark_scheme_lines, notebook_name, read, solution_lines, solution_notebook, solutions,
+                       task_cells_points)
 from lessons import load
 
 SHARDS = 2
@@ -76,6 +77,26 @@ def test_marks(graded, assignment, shard, student, expect):
             assert score == 0, f"{student} kept {score} points on {grade_id}: {scores}"
 
 
+@pytest.mark.parametrize(
+    "assignment, shard",
+    [shard_param(a, 0, id=a) for a in ASSIGNMENTS if task_cells_points(solution_notebook(a))])
+def test_written_answers_wait_for_a_grader(graded, assignment, shard):
+    """Written answers are in the gradebook with their points, marked for manual grading, and
+    hold no automatic score: the autograded total of a solution is the test cells' points."""
+    course, _ = graded(assignment, shard)
+    grades = course.grades(assignment, "solution")
+    for grade_id, points in task_cells_points(solution_notebook(assignment)).items():
+        assert grades[grade_id]["max_score"] == points
+        assert grades[grade_id]["needs_manual_grade"], f"{grade_id} is not waiting for a grader"
+        assert not grades[grade_id]["score"], f"{grade_id} was scored automatically"
+    # graders see the mark scheme next to the learner's answer in the autograded notebook
+    autograded = course.root / "autograder" / "autograded" / "solution" / assignment / \
+        notebook_name(assignment)
+    sources = "\n".join(cell.source for cell in read(autograded).cells)
+    scheme = mark_scheme_lines(assignment)
+    assert scheme and all(line in sources for line in scheme), "graders cannot see the mark scheme"
+
+
 def visible_text(path):
     """The text a reader of an HTML file sees (tags dropped, entities decoded)."""
     return html.unescape(re.sub(r"<[^>]+>", "", path.read_text()))
@@ -102,6 +123,8 @@ def test_feedback_hides_solutions_and_hidden_tests(graded, assignment, shard, st
     hidden = hidden_test_lines(assignment)
     assert hidden and not [line for line in hidden if line in text]
     assert "autograder" not in text, "a hidden test's traceback leaked into the feedback"
+    leaked_scheme = [line for line in mark_scheme_lines(assignment) if len(line) >= 20 and line in text]
+    assert not leaked_scheme, f"the graders' mark scheme is in the feedback: {leaked_scheme}"
     # The instructor's code of every function the learner did not solve stays out of feedback.
     unsolved = {"blank": list(solution_lines(assignment))}.get(student, [])
     if student.startswith("mistake-"):
@@ -110,6 +133,9 @@ def test_feedback_hides_solutions_and_hidden_tests(graded, assignment, shard, st
         message = load(assignment).MESSAGES.get((name, label))
         if message:
             assert message in text, f"feedback lacks the visible test's explanation {message!r}"
+    submitted = next(answers for a, _, s, answers, _ in CASES if (a, s) == (assignment, student))
     for name in unsolved:
-        leaked = [line for line in solution_lines(assignment)[name] if len(line) >= 8 and line in text]
+        own = submitted.get(name, "")          # lines the learner wrote themselves may appear
+        leaked = [line for line in solution_lines(assignment)[name]
+                  if len(line) >= 8 and line in text and line not in own]
         assert not leaked, f"solution code of {name} in the feedback: {leaked}"

@@ -12,8 +12,9 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder.release import ROOT, nbgrader
-from coursekit import (ASSIGNMENTS, filled, hidden_test_lines, notebook_name, release_notebook,
-                       solution_lines, solution_notebook, solutions)
+from coursekit import (ASSIGNMENTS, copy_supporting_files, filled, hidden_test_lines,
+                       mark_scheme_lines, notebook_name, release_notebook, solution_lines,
+                       solution_notebook, solutions)
 from lessons import load
 
 
@@ -39,6 +40,7 @@ def outputs_by_cell(nb):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_solution_runs_and_computes(assignment, tmp_path):
     nb = solution_notebook(assignment)
+    copy_supporting_files(assignment, tmp_path)
     env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}
     NotebookClient(nb, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute(env=env)
@@ -87,12 +89,15 @@ def test_release_has_no_solution_or_hidden_test(assignment):
         assert not leaked, f"solution of {name} in the release: {leaked}"
     hidden = hidden_test_lines(assignment)
     assert hidden and not [line for line in hidden if line in text]
-    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text and "MARK SCHEME" not in text
+    scheme = [line for line in mark_scheme_lines(assignment) if len(line) >= 20 and line in text]
+    assert not scheme, f"the graders' mark scheme is in the release: {scheme}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_learner_validate(assignment, tmp_path):
     """What the notebook's Validate button runs: the blank release fails, the solved one passes."""
+    copy_supporting_files(assignment, tmp_path)
     blank = tmp_path / "blank.ipynb"
     solved = tmp_path / "solved.ipynb"
     nbformat.write(release_notebook(assignment), str(blank))

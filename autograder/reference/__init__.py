@@ -1,10 +1,18 @@
 """The one reference implementation of every graded function, by name.
 
-Hidden tests, recorded values for the visible tests, and the course's own tests all use these.
+Hidden tests, recorded values for the visible tests, the modules that later lessons ship with
+earlier answers, and the course's own tests all use these.
 """
-from . import rnn_update
+from . import bptt, rnn_update, vanishing_gradients
 
 REFERENCE = {
     "rnn_step": rnn_update.rnn_step,
     "rnn_forward": rnn_update.rnn_forward,
+    "rnn_step_backward": bptt.rnn_step_backward,
+    "rnn_backward": bptt.rnn_backward,
+    "rnn_backward_truncated": bptt.rnn_backward_truncated,
+    "step_jacobian": vanishing_gradients.step_jacobian,
+    "gradient_norms": vanishing_gradients.gradient_norms,
+    "jacobian_norm_bound": vanishing_gradients.jacobian_norm_bound,
+    "clip_by_global_norm": vanishing_gradients.clip_by_global_norm,
 }

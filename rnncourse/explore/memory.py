@@ -10,7 +10,8 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from ..data import pulse, rnn_weights, sine_wave
-from ..plots import DIVERGING, OKABE_ITO, BlitRenderer, new_figure
+from ..plots import DIVERGING, OKABE_ITO, new_figure
+from .widget import Explorer, choice, slider
 
 SIGNALS = ("pulse", "sine burst")
 THRESHOLD = 0.01      # memory is gone when the distance falls below 1% of its value at the end
@@ -110,63 +111,31 @@ def draw_memory(fig, trace):
     return fig
 
 
-class MemoryExplorer:
+class MemoryExplorer(Explorer):
     """Sliders for the scale of W_hh, the input scale and the bias, a choice of signal, and the
     plot of what the learner's rnn_forward remembers. Use: `MemoryExplorer(rnn_forward)` as the
     last line of a cell. `update()` recomputes and redraws; tests set the controls' values."""
 
     def __init__(self, rnn_forward, radius=0.9, input_scale=1.0, bias=0.0, signal="pulse"):
-        import ipywidgets as widgets
-
         self.rnn_forward = rnn_forward
-        style = {"description_width": "110px"}
-        layout = widgets.Layout(width="420px")
-        self.controls = {
-            "radius": widgets.FloatSlider(value=radius, min=0.0, max=2.0, step=0.05,
-                                          description="scale of W_hh", style=style, layout=layout),
-            "input_scale": widgets.FloatSlider(value=input_scale, min=0.0, max=5.0, step=0.1,
-                                               description="input scale", style=style,
-                                               layout=layout),
-            "bias": widgets.FloatSlider(value=bias, min=-3.0, max=3.0, step=0.1,
-                                        description="bias b_h", style=style, layout=layout),
-            "signal": widgets.Dropdown(options=SIGNALS, value=signal, description="signal",
-                                       style=style),
-        }
-        self.status = widgets.HTML()
-        self.image = widgets.Image(format="png")
-        self.figure = new_figure()
-        self.renderer = None
         self.trace = None
-        for control in self.controls.values():
-            control.observe(lambda change: self.update(), names="value")
-        self.widget = widgets.VBox([widgets.HBox([widgets.VBox(list(self.controls.values())[:2]),
-                                                  widgets.VBox(list(self.controls.values())[2:])]),
-                                    self.status, self.image])
+        self._assemble({
+            "radius": slider(radius, 0.0, 2.0, 0.05, "scale of W_hh"),
+            "input_scale": slider(input_scale, 0.0, 5.0, 0.1, "input scale"),
+            "bias": slider(bias, -3.0, 3.0, 0.1, "bias b_h"),
+            "signal": choice(SIGNALS, signal, "signal"),
+        }, new_figure())
         self.update()
-
-    def settings(self):
-        return {name: control.value for name, control in self.controls.items()}
 
     def update(self):
         try:
             self.trace = memory_trace(self.rnn_forward, **self.settings())
         except Exception as err:  # the learner's code is still being written: say so, keep going
             self.trace = None
-            self.status.value = (f"<b>Your rnn_forward raised {type(err).__name__}: {err}</b> "
-                                 "Finish the exercises above, then move a slider.")
+            self.show_failure("rnn_forward", f"raised {type(err).__name__}: {err}")
             return
         draw_memory(self.figure, self.trace)
-        if self.renderer is None:
-            artists = self.figure._memory_artists
-            self.renderer = BlitRenderer(self.figure, [artists[k] for k in
-                                                       ("x", "hs", "distance", "threshold", "end",
-                                                        "title")])
-        self.image.value = self.renderer.png()
+        self.show(self.figure._memory_artists, ("x", "hs", "distance", "threshold", "end", "title"))
         self.status.value = (f"<b>{self.trace['regime']}</b> (memory {self.trace['memory']} "
                              f"steps; average tanh slope after the signal "
                              f"{self.trace['slope']:.2f}: 1 is linear, 0 saturated)")
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

@@ -7,8 +7,13 @@ import pathlib
 import numpy as np
 
 
-def _arrays(value):
-    return {k: np.array(v, dtype=np.float64) for k, v in value.items()}
+def _value(value):
+    """JSON back to what the graded API takes: lists become float64 arrays, numbers stay."""
+    if isinstance(value, dict):
+        return {k: _value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return np.array(value, dtype=np.float64)
+    return value
 
 
 @functools.lru_cache(maxsize=None)
@@ -17,7 +22,16 @@ def _load(lesson):
 
 
 def case(lesson, name):
-    """(inputs, expected): inputs a dict of fresh float64 arrays in the graded API's order."""
+    """(inputs, expected): inputs a dict of fresh values in the graded API's order; expected an
+    array, a number, or a tuple of them when the function returns a tuple."""
     entry = _load(lesson)[name]
-    expected = entry["expected"]
-    return _arrays(entry["inputs"]), np.array(expected, dtype=np.float64)
+    if entry["tuple"]:
+        expected = tuple(_value(v) for v in entry["expected"])
+    else:
+        expected = _value(entry["expected"])
+    return _value(entry["inputs"]), expected
+
+
+def context(lesson, name):
+    """Values that made a recorded case but are not arguments (the bias of the forward pass)."""
+    return _value(_load(lesson)[name]["context"])

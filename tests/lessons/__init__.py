@@ -4,13 +4,16 @@ the messages the visible checks give for the mistakes, and checks of what the ex
 notebook computed.
 
 Each module defines MISTAKES and ALTERNATIVES ({graded name: {label: code of the answer cell}}),
-MESSAGES ({(graded name, label): words the visible check must say}) and
-check_executed(outputs) (outputs: {cell id: text of its outputs}; asserts what was computed).
+MESSAGES ({(graded name, label): words the visible check must say}), CHECKS ({graded name:
+function of a namespace of answers that runs the visible test}) and check_executed(outputs)
+(outputs: {cell id: text of its outputs}; asserts what was computed).
 """
 import importlib
 
 MODULES = {
     "01_rnn_update": "rnn_update",
+    "02_bptt": "bptt",
+    "03_vanishing_gradients": "vanishing",
 }
 
 

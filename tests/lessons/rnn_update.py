@@ -1,4 +1,5 @@
 """Lesson 01: answers to rnn_step and rnn_forward that learners really write."""
+from rnncourse import checks
 
 _STEP = "def rnn_step(x_t, h_prev, W_xh, W_hh, b_h):\n"
 _FORWARD = "def rnn_forward(x, h0, W_xh, W_hh, b_h):\n"
@@ -187,6 +188,10 @@ MESSAGES = {
     ("rnn_forward", "skips_first_input"): "hs[0] is h0",
     ("rnn_forward", "drops_last_state"): "hs[0] is h0",
 }
+
+# The visible test of each graded name, run on a namespace of answers.
+CHECKS = {"rnn_step": lambda ns: checks.check_rnn_step(ns["rnn_step"]),
+          "rnn_forward": lambda ns: checks.check_rnn_forward(ns["rnn_forward"], ns["rnn_step"])}
 
 
 def check_executed(outputs):
