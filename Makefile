@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 export PATH := $(BIN):$(PATH)
 export JUPYTER_PREFER_ENV_PATH := 1
 
-.PHONY: setup lab test release record benchmark clean
+.PHONY: setup lab test release record benchmark sweep clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,9 @@ release: setup
 
 record: setup
 	$(BIN)/python -m autograder.record
+
+sweep: setup
+	$(BIN)/python benchmarks/rnn_vs_lstm_sweep.py
 
 benchmark: setup
 	$(BIN)/python benchmarks/course_timings.py

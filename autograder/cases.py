@@ -106,6 +106,58 @@ def _clip_by_global_norm_inputs(rng, T, N, D, H, scale, case):
     return [grads, float(total * _CLIP_FACTORS[case])]
 
 
+# --- lesson 04 ---------------------------------------------------------------------------------
+
+def _lstm_params(rng, D, H, scale):
+    params = {}
+    for gate in "fiCo":
+        params[f"W_{gate}"] = rng.normal(0.0, scale / np.sqrt(H + D), size=(H, H + D))
+        params[f"b_{gate}"] = rng.normal(0.0, 0.5, size=H) + (1.0 if gate == "f" else 0.0)
+    return params
+
+
+# Arrays of every rank, with values far beyond where exp overflows (|z| up to 1e4).
+_EXTREMES = np.array([-1e4, -1000.0, -745.5, -50.0, -1e-9, 0.0, 1e-9, 50.0, 710.0, 1e4])
+
+
+def _sigmoid_inputs(rng, T, N, D, H, scale, case):
+    z = [rng.normal(0.0, 5.0 * scale, size=(N, H)), rng.normal(0.0, 3.0, size=(T, N, H)),
+         _EXTREMES.copy(), rng.choice(_EXTREMES, size=(N, H)) * rng.uniform(0.5, 1.0, (N, H)),
+         np.concatenate([_EXTREMES, rng.normal(size=6)]).reshape(4, 4)][case]
+    return [z]
+
+
+def _gate_inputs(gate):
+    def inputs(rng, T, N, D, H, scale, case):
+        h_prev, x_t = rng.uniform(-1, 1, size=(N, H)), rng.normal(size=(N, D))
+        params = _lstm_params(rng, D, H, scale)
+        return [h_prev, x_t, params[f"W_{gate}"], params[f"b_{gate}"]]
+    return inputs
+
+
+def _cell_update_inputs(rng, T, N, D, H, scale, case):
+    return [rng.normal(0.0, scale, size=(N, H)), rng.uniform(size=(N, H)), rng.uniform(size=(N, H)),
+            rng.uniform(-1, 1, size=(N, H))]
+
+
+def _hidden_state_inputs(rng, T, N, D, H, scale, case):
+    return [rng.uniform(size=(N, H)), rng.normal(0.0, 2.0 * scale, size=(N, H))]
+
+
+def _lstm_step_inputs(rng, T, N, D, H, scale, case):
+    return [rng.normal(size=(N, D)), rng.uniform(-1, 1, size=(N, H)),
+            rng.normal(0.0, scale, size=(N, H)), _lstm_params(rng, D, H, scale)]
+
+
+def _lstm_forward_inputs(rng, T, N, D, H, scale, case):
+    return [rng.normal(size=(T, N, D)), rng.uniform(-1, 1, size=(N, H)),
+            rng.normal(0.0, scale, size=(N, H)), _lstm_params(rng, D, H, scale)]
+
+
+def _carousel_gain_inputs(rng, T, N, D, H, scale, case):
+    return [rng.uniform(0.05, 1.0, size=(T, N, H))]
+
+
 MAKERS = {
     "rnn_step": _rnn_step_inputs,
     "rnn_forward": _rnn_forward_inputs,
@@ -116,6 +168,16 @@ MAKERS = {
     "gradient_norms": _gradient_norms_inputs,
     "jacobian_norm_bound": _jacobian_norm_bound_inputs,
     "clip_by_global_norm": _clip_by_global_norm_inputs,
+    "sigmoid": _sigmoid_inputs,
+    "forget_gate": _gate_inputs("f"),
+    "input_gate": _gate_inputs("i"),
+    "candidate_cell": _gate_inputs("C"),
+    "output_gate": _gate_inputs("o"),
+    "cell_update": _cell_update_inputs,
+    "hidden_state": _hidden_state_inputs,
+    "lstm_step": _lstm_step_inputs,
+    "lstm_forward": _lstm_forward_inputs,
+    "carousel_gain": _carousel_gain_inputs,
 }
 
 # Argument names, in the graded API's order (used in messages).
@@ -129,6 +191,16 @@ ARGUMENTS = {
     "gradient_norms": ["hs", "W_hh", "dh_T"],
     "jacobian_norm_bound": ["W_hh", "lag", "gamma"],
     "clip_by_global_norm": ["grads", "max_norm"],
+    "sigmoid": ["z"],
+    "forget_gate": ["h_prev", "x_t", "W_f", "b_f"],
+    "input_gate": ["h_prev", "x_t", "W_i", "b_i"],
+    "candidate_cell": ["h_prev", "x_t", "W_C", "b_C"],
+    "output_gate": ["h_prev", "x_t", "W_o", "b_o"],
+    "cell_update": ["C_prev", "f_t", "i_t", "C_tilde"],
+    "hidden_state": ["o_t", "C_t"],
+    "lstm_step": ["x_t", "h_prev", "C_prev", "params"],
+    "lstm_forward": ["x", "h0", "C0", "params"],
+    "carousel_gain": ["fs"],
 }
 
 

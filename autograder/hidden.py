@@ -10,6 +10,7 @@ learner's (rnn_forward calls rnn_step), the reference version is put in its plac
 so one mistake costs the points of one test.
 """
 import contextlib
+import warnings
 
 import numpy as np
 
@@ -24,7 +25,18 @@ DEPENDS = {
     "rnn_backward": ["rnn_step_backward"],
     "rnn_backward_truncated": ["rnn_step_backward", "rnn_backward"],
     "gradient_norms": ["step_jacobian"],
+    "forget_gate": ["sigmoid"],
+    "input_gate": ["sigmoid"],
+    "output_gate": ["sigmoid"],
+    "lstm_step": ["sigmoid", "forget_gate", "input_gate", "candidate_cell", "cell_update",
+                  "output_gate", "hidden_state"],
+    "lstm_forward": ["lstm_step", "sigmoid", "forget_gate", "input_gate", "candidate_cell",
+                     "cell_update", "output_gate", "hidden_state"],
 }
+
+# Graded functions that must not warn (a RuntimeWarning is a failure, not just stderr output that
+# the grading configuration ignores): the numerically stable sigmoid.
+NO_WARNINGS = {"sigmoid"}
 
 RTOL = 1e-9
 ATOL = 1e-12
@@ -105,20 +117,62 @@ def matches(got, expected):
     return True
 
 
+def _adding_problem(fn):
+    """The adding problem's data is random: judge its properties on more shapes and seeds than
+    the visible test (T = 2 and odd T included) and the spread of markers over many sequences."""
+    from rnncourse.checks.common import CheckFailure
+    from rnncourse.checks.rnn_vs_lstm import adding_problem_failures, spread_failures
+
+    for seed, (T, N) in enumerate([(2, 1), (3, 5), (11, 64), (101, 7), (200, 3)]):
+        try:
+            adding_problem_failures(fn, T, N, seed=seed + 11)
+        except CheckFailure as failure:
+            raise HiddenTestFailure(f"adding_problem on a hidden case (T={T}, N={N}): "
+                                    f"{failure}") from None
+        except Exception as err:  # the learner's code failed: say how, without our frames
+            raise HiddenTestFailure(f"adding_problem raised {type(err).__name__}: {err} on a "
+                                    f"hidden case (T={T}, N={N})") from None
+    for T in (9, 12):
+        try:
+            spread_failures(fn, T=T, N=3000, seed=T)
+        except (CheckFailure, Exception) as failure:
+            raise HiddenTestFailure(f"adding_problem on a hidden case (T={T}): {failure}") from None
+
+
+# Graded functions whose results are random: checked by their properties, not against values.
+PROPERTIES = {"adding_problem": _adding_problem}
+
+
 def check_against_reference(name, fn, seed=0):
-    """Compare the learner's `fn` with the reference `name` on every case; raise on the first miss."""
+    """Compare the learner's `fn` with the reference `name` on every case; raise on the first miss.
+    A graded value (not a function) is compared with the reference value."""
+    reference = REFERENCE[name]
+    if not callable(reference):
+        if callable(fn):
+            raise HiddenTestFailure(f"{name} should be a number, not a function")
+        _compare(name, fn, reference, "")
+        return
     if not callable(fn):
         raise HiddenTestFailure(f"{name} is not a function")
-    reference = REFERENCE[name]
+    if name in PROPERTIES:
+        with _reference_dependencies(name, fn):
+            PROPERTIES[name](fn)
+        return
     for description, args in cases(name, seed):
         where = f"on a hidden case ({description})"
         expected = reference(*[copy_value(a) for a in args])
         given = [copy_value(a) for a in args]
-        with _reference_dependencies(name, fn):
+        with _reference_dependencies(name, fn), warnings.catch_warnings():
+            if name in NO_WARNINGS:
+                warnings.simplefilter("error")
             try:
                 got = fn(*given)
             except NotImplementedError:
                 raise HiddenTestFailure(f"{name} is not written yet") from None
+            except Warning as warning:
+                raise HiddenTestFailure(
+                    f"{name} warned {type(warning).__name__}: {warning} {where}; it must "
+                    "not overflow for any input") from None
             except Exception as err:  # the learner's code failed: say how, without our frames
                 raise HiddenTestFailure(
                     f"{name} raised {type(err).__name__}: {err} {where}") from None

@@ -29,6 +29,7 @@ REFERENCE_DIR = pathlib.Path(reference.__file__).parent
 SHIPPED = {
     "02_bptt": ["rnn_update"],
     "03_vanishing_gradients": ["rnn_update", "bptt"],
+    "04_lstm_gates": ["rnn_update", "vanishing_gradients"],
 }
 
 
@@ -94,8 +95,42 @@ def vanishing_gradients_cases():
             "jacobian_norm_bound": (bound, {}), "clip_by_global_norm": (clip, {})}
 
 
+def lstm_gates_cases():
+    rng = np.random.default_rng(4)
+    N, D, H, T = 3, 4, 2, 4
+
+    def params():
+        weights = {}
+        for gate in "fiCo":
+            weights[f"W_{gate}"] = _readable(rng, H, H + D, scale=0.6)
+            weights[f"b_{gate}"] = _readable(rng, H, scale=0.5) + (1.0 if gate == "f" else 0.0)
+        return weights
+
+    h_prev = np.round(rng.uniform(-0.9, 0.9, size=(N, H)), 2)
+    x_t = _readable(rng, N, D)
+    gates = params()
+    cases = {"sigmoid": ({"z": np.array([[-3.0, -0.5, 0.0], [0.25, 2.0, 6.0]])}, {})}
+    for name, gate in (("forget_gate", "f"), ("input_gate", "i"), ("candidate_cell", "C"),
+                       ("output_gate", "o")):
+        cases[name] = ({"h_prev": h_prev, "x_t": x_t, f"W_{gate}": gates[f"W_{gate}"],
+                        f"b_{gate}": gates[f"b_{gate}"]}, {})
+    cases["cell_update"] = ({"C_prev": _readable(rng, N, H),
+                             "f_t": np.round(rng.uniform(0.05, 0.95, size=(N, H)), 2),
+                             "i_t": np.round(rng.uniform(0.05, 0.95, size=(N, H)), 2),
+                             "C_tilde": np.round(rng.uniform(-0.9, 0.9, size=(N, H)), 2)}, {})
+    cases["hidden_state"] = ({"o_t": np.round(rng.uniform(0.05, 0.95, size=(N, H)), 2),
+                              "C_t": _readable(rng, N, H, scale=1.5)}, {})
+    cases["lstm_step"] = ({"x_t": _readable(rng, N, D), "h_prev": h_prev,
+                           "C_prev": _readable(rng, N, H), "params": params()}, {})
+    cases["lstm_forward"] = ({"x": _readable(rng, T, N, D),
+                              "h0": np.round(rng.uniform(-0.9, 0.9, size=(N, H)), 2),
+                              "C0": _readable(rng, N, H), "params": params()}, {})
+    cases["carousel_gain"] = ({"fs": np.round(rng.uniform(0.3, 0.99, size=(T + 1, N, H)), 2)}, {})
+    return cases
+
+
 LESSONS = {"rnn_update": rnn_update_cases, "bptt": bptt_cases,
-           "vanishing_gradients": vanishing_gradients_cases}
+           "vanishing_gradients": vanishing_gradients_cases, "lstm_gates": lstm_gates_cases}
 
 
 def _to_json(value):
@@ -137,7 +172,8 @@ def _body(module):
 def shipped(assignment):
     """The text of `earlier_answers.py` for an assignment."""
     modules = SHIPPED[assignment]
-    names = [n for n, fn in REFERENCE.items() if fn.__module__.rsplit(".", 1)[1] in modules]
+    names = [n for n, fn in REFERENCE.items()
+             if callable(fn) and fn.__module__.rsplit(".", 1)[1] in modules]
     sources = ", ".join(f"autograder/reference/{m}.py" for m in modules)
     header = ('"""Answers to earlier lessons\' exercises, so that this lesson works even if yours are not\n'
               f"finished: {', '.join(names)}.\n\n"

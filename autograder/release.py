@@ -18,8 +18,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def assignments(source=ROOT / "solutions"):
-    """The assignment ids: the folders of solutions/, in order."""
-    return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
+    """The assignment ids: the folders of solutions/ that hold their notebook (<id>/<id>.ipynb),
+    in order (a lesson still being written, without its notebook, is not released)."""
+    return sorted(p.name for p in source.iterdir()
+                  if p.is_dir() and (p / f"{p.name}.ipynb").is_file())
 
 
 def nbgrader_env():

@@ -52,7 +52,8 @@ def explorers():
     """{name: (explorer, {control: two values far apart})}, the reference functions standing in
     for the learner's (worst cases: the gradient explorer at T = 100)."""
     from autograder.reference import REFERENCE as R
-    from rnncourse.explore import GradientExplorer, MemoryExplorer, TruncationExplorer
+    from rnncourse.explore import (CarouselExplorer, GateExplorer, GradientExplorer,
+                                   MemoryExplorer, TruncationExplorer)
 
     return {
         "01 MemoryExplorer": (MemoryExplorer(R["rnn_forward"]), {"radius": [0.5, 0.95]}),
@@ -63,6 +64,12 @@ def explorers():
             GradientExplorer(R["rnn_forward"], R["gradient_norms"], R["jacobian_norm_bound"], T=100),
             {"sigma_max": [0.7, 1.3], "T": [20, 100], "input_scale": [0.2, 2.5],
              "nonlinearity": ["identity", "tanh"]}),
+        "04 GateExplorer": (GateExplorer(R["cell_update"], R["hidden_state"]),
+                            {"forget": [0.5, 0.95], "input": [0.3, 1.0], "output": [0.0, 1.0]}),
+        "04 CarouselExplorer": (
+            CarouselExplorer(R["rnn_forward"], R["gradient_norms"], R["lstm_forward"],
+                             R["forget_gate"], R["carousel_gain"], T=200),
+            {"forget_bias": [0.0, 4.0], "T": [50, 200], "sigma_max": [0.8, 1.2]}),
     }
 
 

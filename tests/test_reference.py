@@ -4,6 +4,7 @@ import numpy as np
 
 from autograder import record
 from autograder.cases import cases
+from autograder.hidden import PROPERTIES
 from autograder.reference import REFERENCE
 from autograder.reference.rnn_update import rnn_forward, rnn_step
 
@@ -40,7 +41,9 @@ def test_hidden_cases_cover_the_edge_shapes():
     assert any(D != H for _, _, D, H in T_N_D_H) and any(D == H for _, _, D, H in T_N_D_H)
     assert all(np.any(args[1] != 0) for _, args in cases("rnn_forward"))   # h0 is never zero
     recorded = {name for lesson in record.LESSONS.values() for name in lesson()}
-    assert set(REFERENCE) == recorded, "every graded function has a recorded visible case"
+    checked_otherwise = set(PROPERTIES) | {n for n, ref in REFERENCE.items() if not callable(ref)}
+    assert set(REFERENCE) - checked_otherwise == recorded, \
+        "every graded function has a recorded visible case (random ones are checked by properties)"
 
 
 def test_recorded_values_are_the_reference():

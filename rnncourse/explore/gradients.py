@@ -35,9 +35,9 @@ def per_step_factor(norms):
 
 def name_regime(factor):
     """'vanishing', 'exploding' or 'stable/edge' (within 1% per step) from the factor per step."""
-    if np.log(factor) < -EDGE:
+    if not factor > np.exp(-EDGE):      # also a factor of 0 (or nan: nothing measurable came back)
         return "vanishing"
-    if np.log(factor) > EDGE:
+    if factor > np.exp(EDGE):
         return "exploding"
     return "stable/edge"
 

@@ -14,6 +14,8 @@ MODULES = {
     "01_rnn_update": "rnn_update",
     "02_bptt": "bptt",
     "03_vanishing_gradients": "vanishing",
+    "04_lstm_gates": "lstm_gates",
+    "05_rnn_vs_lstm": "rnn_vs_lstm",
 }
 
 

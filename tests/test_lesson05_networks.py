@@ -1,0 +1,308 @@
+"""Lesson 05's training code (solutions/05_rnn_vs_lstm/networks.py): the fast RNN and LSTM compute
+exactly the textbook formulas and their gradients, clipping and Adam do what they say, and a short
+run learns the adding problem. networks.py ships next to the learner's notebook, so it is loaded
+from its file here; the data come from the reference adding_problem of the grading side.
+"""
+import importlib.util
+import pathlib
+
+import numpy as np
+import pytest
+
+from autograder.reference.rnn_update import rnn_forward as reference_rnn_forward
+from rnncourse.gradcheck import numerical_gradient, relative_error
+
+FOLDER = pathlib.Path(__file__).resolve().parent.parent / "solutions" / "05_rnn_vs_lstm"
+_spec = importlib.util.spec_from_file_location("lesson05_networks", FOLDER / "networks.py")
+nw = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(nw)
+
+from autograder.reference.rnn_vs_lstm import adding_problem as adding_batch  # noqa: E402
+
+T, N, D, H = 6, 3, 2, 4
+TOLERANCE = 1e-6
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def textbook_lstm(x, h0, C0, p):
+    """The LSTM written plainly, gate by gate, on the concatenation [h_prev, x_t] (h first)."""
+    h, C = h0, C0
+    hs, Cs = [], []
+    for x_t in x:
+        hx = np.concatenate([h, x_t], axis=1)                  # (N, H + D)
+        f = sigmoid(hx @ p["W_f"].T + p["b_f"])
+        i = sigmoid(hx @ p["W_i"].T + p["b_i"])
+        C_tilde = np.tanh(hx @ p["W_C"].T + p["b_C"])
+        o = sigmoid(hx @ p["W_o"].T + p["b_o"])
+        C = f * C + i * C_tilde
+        h = o * np.tanh(C)
+        hs.append(h)
+        Cs.append(C)
+    return np.array(hs), np.array(Cs)
+
+
+def random_api_params(rng, D=D, H=H, scale=0.8):
+    return {**{f"W_{g}": scale * rng.normal(size=(H, H + D)) for g in "fiCo"},
+            **{f"b_{g}": scale * rng.normal(size=H) for g in "fiCo"}}
+
+
+def random_model(model, rng, D=D, H=H, scale=0.5):
+    """Initial weights with noise added, so that no gradient is trivially zero."""
+    params = nw.init_params(model, D, H, rng)
+    return {name: value + scale * rng.normal(size=value.shape) for name, value in params.items()}
+
+
+# --- forward passes -----------------------------------------------------------------------------
+
+def test_lstm_forward_is_the_per_gate_formulas():
+    rng = np.random.default_rng(1)
+    api = random_api_params(rng)
+    x = rng.normal(size=(T, N, D))
+    h0, C0 = rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    hs, cache = nw.lstm_forward(x, nw.lstm_params_from_api(api), h0, C0)
+    expected_hs, expected_Cs = textbook_lstm(x, h0, C0, api)
+    assert hs.shape == cache["Cs"].shape == (T, N, H)
+    assert relative_error(hs, expected_hs) < 1e-10
+    assert relative_error(cache["Cs"], expected_Cs) < 1e-10
+    last, states = nw.lstm_forward(x, nw.lstm_params_from_api(api), h0, C0, keep=False)
+    assert relative_error(last[0], expected_hs[-1]) < 1e-10
+    assert relative_error(states["C_T"], expected_Cs[-1]) < 1e-10
+
+
+def test_lstm_sigmoid_does_not_overflow():
+    rng = np.random.default_rng(2)
+    api = {name: 1e4 * value for name, value in random_api_params(rng).items()}
+    x = rng.normal(size=(T, N, D))
+    with np.errstate(all="raise"):
+        hs, _ = nw.lstm_forward(x, nw.lstm_params_from_api(api))
+    assert np.all(np.isfinite(hs)) and np.all(np.abs(hs) <= 1.0)
+
+
+def test_lstm_params_convert_both_ways():
+    rng = np.random.default_rng(3)
+    stacked = random_model("lstm", rng)
+    api = nw.lstm_params_to_api(stacked)
+    assert sorted(api) == sorted(["W_f", "b_f", "W_i", "b_i", "W_C", "b_C", "W_o", "b_o"])
+    assert all(api[f"W_{g}"].shape == (H, H + D) and api[f"b_{g}"].shape == (H,) for g in "fiCo")
+    # the forget gate comes first, and its weights act on [h_prev, x_t], h first
+    assert np.array_equal(api["W_f"][:, :H], stacked["W_h"][:H])
+    assert np.array_equal(api["W_f"][:, H:], stacked["W_x"][:H])
+    back = nw.lstm_params_from_api(api)
+    assert all(np.array_equal(back[name], stacked[name]) for name in ("W_x", "W_h", "b"))
+
+
+def test_lstm_init_sets_the_forget_bias():
+    params = nw.lstm_init(D, H, np.random.default_rng(0))
+    api = nw.lstm_params_to_api(params)
+    assert np.all(api["b_f"] == 1.0)
+    assert all(np.all(api[f"b_{g}"] == 0.0) for g in "iCo")
+    assert np.all(nw.lstm_params_to_api(nw.lstm_init(D, H, np.random.default_rng(0), 2.5))["b_f"]
+                  == 2.5)
+
+
+def test_rnn_forward_is_the_reference():
+    rng = np.random.default_rng(4)
+    params = random_model("rnn", rng)
+    x, h0 = rng.normal(size=(T, N, D)), rng.normal(size=(N, H))
+    hs, _ = nw.rnn_forward(x, params, h0)
+    expected = reference_rnn_forward(x, h0, params["W_xh"], params["W_hh"], params["b_h"])
+    assert relative_error(hs, expected) < 1e-10
+    last, _ = nw.rnn_forward(x, params, h0, keep=False)
+    assert relative_error(last[0], expected[-1]) < 1e-10
+
+
+def test_inputs_are_not_modified():
+    rng = np.random.default_rng(5)
+    x, h0, C0 = rng.normal(size=(T, N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    for model in nw.MODELS:
+        params = random_model(model, rng)
+        saved = [a.copy() for a in (x, h0, C0, *params.values())]
+        hs, cache = (nw.lstm_forward(x, params, h0, C0) if model == "lstm"
+                     else nw.rnn_forward(x, params, h0))
+        backward = nw.lstm_backward if model == "lstm" else nw.rnn_backward
+        dhs = rng.normal(size=hs.shape)
+        saved_dhs = dhs.copy()
+        first = backward(dhs, cache)
+        second = backward(dhs, cache)                  # the cache survives a backward pass
+        assert all(np.array_equal(first[k], second[k]) for k in first)
+        assert np.array_equal(dhs, saved_dhs)
+        assert all(np.array_equal(a, b) for a, b in zip(saved, (x, h0, C0, *params.values())))
+
+
+# --- backward passes against central differences --------------------------------------------------
+
+@pytest.mark.parametrize("upstream", ["every step", "last step"])
+def test_rnn_backward_matches_central_differences(upstream):
+    rng = np.random.default_rng(6)
+    params = random_model("rnn", rng)
+    x, h0 = rng.normal(size=(T, N, D)), rng.normal(size=(N, H))
+    dhs = rng.normal(size=(T, N, H))
+    if upstream == "last step":
+        dhs[:-1] = 0.0
+    _, cache = nw.rnn_forward(x, params, h0)
+    grads = nw.rnn_backward(dhs if upstream == "every step" else dhs[-1], cache)
+    inputs = {**params, "x": x, "h0": h0}
+    assert sorted(grads) == sorted(["W_xh", "W_hh", "b_h", "x", "h0"])
+    for name in grads:
+        numerical = numerical_gradient(lambda: nw.rnn_forward(x, params, h0)[0], inputs[name], dhs)
+        assert relative_error(grads[name], numerical) < TOLERANCE, name
+
+
+@pytest.mark.parametrize("upstream", ["every step", "last step"])
+def test_lstm_backward_matches_central_differences(upstream):
+    """Every stacked weight, the inputs, both initial states, and a gradient on C_T too."""
+    rng = np.random.default_rng(7)
+    params = random_model("lstm", rng)
+    x, h0, C0 = rng.normal(size=(T, N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    dhs, dC_T = rng.normal(size=(T, N, H)), rng.normal(size=(N, H))
+    if upstream == "last step":
+        dhs[:-1] = 0.0
+
+    def outputs():
+        hs, cache = nw.lstm_forward(x, params, h0, C0)
+        return np.concatenate([hs.ravel(), cache["Cs"][-1].ravel()])
+
+    _, cache = nw.lstm_forward(x, params, h0, C0)
+    grads = nw.lstm_backward(dhs if upstream == "every step" else dhs[-1], cache, dC_T)
+    inputs = {**params, "x": x, "h0": h0, "C0": C0}
+    assert sorted(grads) == sorted(["W_x", "W_h", "b", "x", "h0", "C0"])
+    dy = np.concatenate([dhs.ravel(), dC_T.ravel()])
+    for name in grads:
+        numerical = numerical_gradient(outputs, inputs[name], dy)
+        assert relative_error(grads[name], numerical) < TOLERANCE, name
+
+
+def test_lstm_gradients_of_the_per_gate_weights():
+    """The stacked gradients, converted, are the gradients of the lesson 04 weights W_f .. b_o."""
+    rng = np.random.default_rng(8)
+    api = random_api_params(rng)
+    x, h0, C0 = rng.normal(size=(T, N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    dhs = rng.normal(size=(T, N, H))
+    _, cache = nw.lstm_forward(x, nw.lstm_params_from_api(api), h0, C0)
+    grads = nw.lstm_params_to_api(nw.lstm_backward(dhs, cache))
+    for name, grad in grads.items():
+        numerical = numerical_gradient(lambda: textbook_lstm(x, h0, C0, api)[0], api[name], dhs)
+        assert relative_error(grad, numerical) < TOLERANCE, name
+
+
+@pytest.mark.parametrize("model", ["rnn", "lstm"])
+def test_loss_gradients_match_central_differences(model):
+    """The whole model: the network, the linear readout on h_T and the mean squared error."""
+    rng = np.random.default_rng(9)
+    params = random_model(model, rng)
+    x, y = adding_batch(T, N, rng)
+    loss, grads = nw.loss_and_grads(params, x, y)
+    y_hat = nw.predict(params, x)
+    assert y_hat.shape == (N, 1)
+    assert loss == pytest.approx(np.mean((y_hat - y) ** 2), rel=1e-12)
+    assert loss == pytest.approx(nw.mse(params, x, y), rel=1e-12)
+    assert sorted(grads) == sorted(params)
+    for name in params:
+        numerical = numerical_gradient(lambda: nw.loss_and_grads(params, x, y)[0], params[name])
+        assert relative_error(grads[name], numerical) < TOLERANCE, name
+
+
+def test_large_products_are_computed_in_pieces_correctly():
+    rng = np.random.default_rng(10)
+    for m, k, n in [(6400, 2, 64), (64, 6400, 16), (4000, 80, 70), (3, 5, 7)]:
+        a, b = rng.normal(size=(m, k)), rng.normal(size=(k, n))
+        assert np.allclose(nw._dot(a, b), a @ b, rtol=1e-12, atol=1e-12 * k)
+        assert np.allclose(nw._dot(b.T, a.T), b.T @ a.T, rtol=1e-12, atol=1e-12 * k)
+
+
+def test_prediction_in_chunks_is_the_prediction():
+    rng = np.random.default_rng(11)
+    params = random_model("lstm", rng)
+    x, _ = adding_batch(7, 10, rng)
+    whole, _ = nw.lstm_forward(x, params)
+    expected = whole[-1] @ params["W_y"].T + params["b_y"]
+    assert relative_error(nw.predict(params, x, chunk=3), expected) < 1e-12
+
+
+# --- clipping and Adam ----------------------------------------------------------------------------
+
+def test_clipping_scales_everything_by_the_global_norm():
+    grads = {"a": np.array([3.0, 0.0]), "b": np.array([[4.0]])}      # global norm 5
+    clipped, total = nw.clip_by_global_norm(grads, 1.0)
+    assert total == pytest.approx(5.0)
+    assert np.allclose(clipped["a"], [0.6, 0.0]) and np.allclose(clipped["b"], [[0.8]])
+    assert nw.global_norm(clipped) == pytest.approx(1.0)
+    assert np.array_equal(grads["a"], [3.0, 0.0]) and np.array_equal(grads["b"], [[4.0]])
+    same, total = nw.clip_by_global_norm(grads, 10.0)
+    assert total == pytest.approx(5.0)
+    assert same is not grads and all(np.array_equal(same[k], grads[k]) for k in grads)
+
+
+def test_adam_follows_its_formulas():
+    rng = np.random.default_rng(12)
+    start = {"w": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
+    params = {k: v.copy() for k, v in start.items()}
+    lr, beta1, beta2, eps = 0.01, 0.9, 0.999, 1e-8
+    adam = nw.Adam(params, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+    expected = {k: v.copy() for k, v in start.items()}
+    m = {k: np.zeros_like(v) for k, v in start.items()}
+    v2 = {k: np.zeros_like(v) for k, v in start.items()}
+    for t in range(1, 4):
+        grads = {k: rng.normal(size=v.shape) for k, v in start.items()}
+        adam.step(params, grads)
+        for k in start:
+            m[k] = beta1 * m[k] + (1 - beta1) * grads[k]
+            v2[k] = beta2 * v2[k] + (1 - beta2) * grads[k] ** 2
+            m_hat, v_hat = m[k] / (1 - beta1 ** t), v2[k] / (1 - beta2 ** t)
+            expected[k] = expected[k] - lr * m_hat / (np.sqrt(v_hat) + eps)
+            if t == 1:      # the first step moves every weight by lr against its gradient's sign
+                assert np.allclose(params[k] - start[k], -lr * np.sign(grads[k]), rtol=1e-5)
+        assert all(np.allclose(params[k], expected[k], rtol=1e-12, atol=0) for k in start)
+
+
+# --- training -------------------------------------------------------------------------------------
+
+def test_a_short_lstm_run_learns_the_adding_problem():
+    calls = []
+    run = nw.train("lstm", adding_batch, T=10, sequences=300 * 32, batch=32, H=8, seed=0,
+                   test_size=500, eval_every=100,
+                   progress=lambda update, total, loss: calls.append((update, total, loss)))
+    assert run["updates"] == 300 and len(run["loss"]) == len(run["grad_norm"]) == 300
+    assert [c[0] for c in calls] == list(range(1, 301)) and calls[-1][1] == 300
+    assert np.allclose([c[2] for c in calls], run["loss"])
+    assert run["test_curve"]["update"] == [0, 100, 200, 300]
+    assert run["test_curve"]["mse"][-1] == run["test_mse"]
+    assert run["test_mse"] < 0.03 < 1 / 6                    # the baseline of answering 1.0
+    assert run["test_curve"]["mse"][0] > 1 / 6
+    assert 0 < run["train_time"] <= run["wall_time"]
+    # the same seed gives the same run
+    again = nw.train("lstm", adding_batch, T=10, sequences=20 * 32, batch=32, H=8, seed=0,
+                     test_size=500)
+    assert np.array_equal(again["loss"], run["loss"][:20])
+
+
+def test_training_data_and_test_set_do_not_depend_on_the_model():
+    seen = {}
+
+    def recording_batch(T, N, rng):
+        x, y = adding_batch(T, N, rng)
+        seen.setdefault(model, []).append(x)
+        return x, y
+
+    for model in nw.MODELS:
+        nw.train(model, recording_batch, T=5, sequences=3 * 16, batch=16, test_size=20)
+    assert len(seen["rnn"]) == len(seen["lstm"]) == 4                   # the test set, 3 batches
+    assert all(np.array_equal(a, b) for a, b in zip(seen["rnn"], seen["lstm"]))
+
+
+def test_train_refuses_unknown_models_and_empty_budgets():
+    with pytest.raises(ValueError):
+        nw.train("gru", adding_batch, T=5, sequences=64)
+    with pytest.raises(ValueError):
+        nw.train("lstm", adding_batch, T=5, sequences=10, batch=64)
+
+
+def test_per_gate_and_vectorised_lstm_agree_and_are_timed():
+    """The lesson's speed comparison checks that both versions give the same loss and gradients
+    (it raises otherwise) and returns two positive times."""
+    lines = []
+    slow, quick = nw.speed_comparison(adding_batch, T=8, N=4, H=3, repeats=2, log=lines.append)
+    assert slow > 0 and quick > 0 and "speed-up" in lines[0]
