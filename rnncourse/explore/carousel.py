@@ -204,7 +204,6 @@ class CarouselExplorer(Explorer):
         self.functions = {"rnn_forward": rnn_forward, "gradient_norms": gradient_norms,
                           "lstm_forward": lstm_forward, "forget_gate": forget_gate,
                           "carousel_gain": carousel_gain}
-        self.trace = None
         self._assemble({
             "forget_bias": slider(forget_bias, *BIAS_RANGE, 0.1, "forget bias b_f"),
             "T": slider(int(T), *T_RANGE, 1, "length T"),
@@ -212,17 +211,14 @@ class CarouselExplorer(Explorer):
         }, new_figure(height=5.0))
         self.update()
 
-    def update(self):
-        try:
-            self.trace = carousel_trace(**self.functions, **self.settings())
-        except LearnerCodeFailed as failed:
-            self.trace = None
-            self.show_failure(failed.name, failed.message)
-            return
-        draw_carousel(self.figure, self.trace)
-        self.show(self.figure._carousel_artists, ANIMATED)
-        trace = self.trace
-        self.status.value = (f"<b>{trace['summary']}</b> (mean forget gate "
-                             f"{trace['forget_mean']:.3f}: the cell state keeps about "
-                             f"{trace['forget_mean']:.3f}<sup>lag</sup>; least kept by any unit "
-                             f"{_say(float(trace['lstm_min'][0]))})")
+    def compute(self):
+        return carousel_trace(**self.functions, **self.settings())
+
+    def draw(self, trace):
+        draw_carousel(self.figure, trace)
+        return self.figure._carousel_artists, ANIMATED
+
+    def describe(self, trace):
+        return (f"<b>{trace['summary']}</b> (mean forget gate {trace['forget_mean']:.3f}: the cell "
+                f"state keeps about {trace['forget_mean']:.3f}<sup>lag</sup>; least kept by any "
+                f"unit {_say(float(trace['lstm_min'][0]))})")

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..plots import OKABE_ITO, new_figure
-from .learner import LearnerCodeFailed, run_learner, shaped
+from .learner import run_learner, shaped
 from .widget import Explorer, slider
 
 THRESHOLD = 0.01     # the pulse is forgotten when |C_t| falls below 1% of its peak
@@ -191,7 +191,6 @@ class GateExplorer(Explorer):
     def __init__(self, cell_update, hidden_state, forget=0.9, input=1.0, output=1.0, T=60):
         self.functions = {"cell_update": cell_update, "hidden_state": hidden_state}
         self.T = int(T)
-        self.trace = None
         self._assemble({
             "forget": slider(forget, 0.0, 1.0, 0.01, "forget gate f"),
             "input": slider(input, 0.0, 1.0, 0.05, "input gate i"),
@@ -199,13 +198,12 @@ class GateExplorer(Explorer):
         }, new_figure(height=5.0))
         self.update()
 
-    def update(self):
-        try:
-            self.trace = gate_trace(**self.functions, **self.settings(), T=self.T)
-        except LearnerCodeFailed as failed:
-            self.trace = None
-            self.show_failure(failed.name, failed.message)
-            return
-        draw_gates(self.figure, self.trace)
-        self.show(self.figure._gate_artists, ANIMATED)
-        self.status.value = f"<b>{self.trace['summary']}</b>; {self.trace['output_note']}"
+    def compute(self):
+        return gate_trace(**self.functions, **self.settings(), T=self.T)
+
+    def draw(self, trace):
+        draw_gates(self.figure, trace)
+        return self.figure._gate_artists, ANIMATED
+
+    def describe(self, trace):
+        return f"<b>{trace['summary']}</b>; {trace['output_note']}"

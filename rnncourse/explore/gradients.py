@@ -11,7 +11,7 @@ import numpy as np
 
 from ..data import rnn_weights
 from ..plots import OKABE_ITO, new_figure
-from .learner import LearnerCodeFailed, run_learner, shaped
+from .learner import run_learner, shaped
 from .memory import SATURATED
 from .widget import Explorer, choice, slider
 
@@ -154,7 +154,6 @@ class GradientExplorer(Explorer):
                  input_scale=1.0, nonlinearity="tanh"):
         self.functions = {"rnn_forward": rnn_forward, "gradient_norms": gradient_norms,
                           "jacobian_norm_bound": jacobian_norm_bound}
-        self.trace = None
         self._assemble({
             "sigma_max": slider(sigma_max, 0.5, 1.5, 0.01, "σ_max(W_hh)"),
             "T": slider(int(T), T_RANGE[0], T_RANGE[1], 1, "length T"),
@@ -163,15 +162,13 @@ class GradientExplorer(Explorer):
         }, new_figure(height=5.0))
         self.update()
 
-    def update(self):
-        try:
-            self.trace = gradient_trace(**self.functions, **self.settings())
-        except LearnerCodeFailed as failed:
-            self.trace = None
-            self.show_failure(failed.name, failed.message)
-            return
-        draw_gradients(self.figure, self.trace)
-        self.show(self.figure._gradient_artists, ("norms", "bound", "loss", "title"))
-        trace = self.trace
-        self.status.value = (f"<b>{trace['summary']}</b> (||dL/dh_1|| = {trace['norms'][0]:.2e}; "
-                             f"bound {trace['bound'][0]:.2e})")
+    def compute(self):
+        return gradient_trace(**self.functions, **self.settings())
+
+    def draw(self, trace):
+        draw_gradients(self.figure, trace)
+        return self.figure._gradient_artists, ("norms", "bound", "loss", "title")
+
+    def describe(self, trace):
+        return (f"<b>{trace['summary']}</b> (||dL/dh_1|| = {trace['norms'][0]:.2e}; "
+                f"bound {trace['bound'][0]:.2e})")

@@ -11,6 +11,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..data import pulse, rnn_weights, sine_wave
 from ..plots import DIVERGING, OKABE_ITO, new_figure
+from .learner import LearnerCodeFailed
 from .widget import Explorer, choice, slider
 
 SIGNALS = ("pulse", "sine burst")
@@ -118,7 +119,6 @@ class MemoryExplorer(Explorer):
 
     def __init__(self, rnn_forward, radius=0.9, input_scale=1.0, bias=0.0, signal="pulse"):
         self.rnn_forward = rnn_forward
-        self.trace = None
         self._assemble({
             "radius": slider(radius, 0.0, 2.0, 0.05, "scale of W_hh"),
             "input_scale": slider(input_scale, 0.0, 5.0, 0.1, "input scale"),
@@ -127,15 +127,16 @@ class MemoryExplorer(Explorer):
         }, new_figure())
         self.update()
 
-    def update(self):
+    def compute(self):
         try:
-            self.trace = memory_trace(self.rnn_forward, **self.settings())
+            return memory_trace(self.rnn_forward, **self.settings())
         except Exception as err:  # the learner's code is still being written: say so, keep going
-            self.trace = None
-            self.show_failure("rnn_forward", f"raised {type(err).__name__}: {err}")
-            return
-        draw_memory(self.figure, self.trace)
-        self.show(self.figure._memory_artists, ("x", "hs", "distance", "threshold", "end", "title"))
-        self.status.value = (f"<b>{self.trace['regime']}</b> (memory {self.trace['memory']} "
-                             f"steps; average tanh slope after the signal "
-                             f"{self.trace['slope']:.2f}: 1 is linear, 0 saturated)")
+            raise LearnerCodeFailed("rnn_forward", f"raised {type(err).__name__}: {err}") from err
+
+    def draw(self, trace):
+        draw_memory(self.figure, trace)
+        return self.figure._memory_artists, ("x", "hs", "distance", "threshold", "end", "title")
+
+    def describe(self, trace):
+        return (f"<b>{trace['regime']}</b> (memory {trace['memory']} steps; average tanh slope "
+                f"after the signal {trace['slope']:.2f}: 1 is linear, 0 saturated)")

@@ -249,7 +249,6 @@ class TruncationExplorer(Explorer):
         self.functions = {"rnn_forward": rnn_forward, "rnn_backward": rnn_backward,
                           "rnn_backward_truncated": rnn_backward_truncated}
         self.T = int(T)
-        self.profile = None
         self._assemble({"radius": slider(radius, *RADIUS_RANGE, 0.05, "scale of W_hh"),
                         "k": slider(int(k), 1, self.T, 1, "window k")}, new_figure(height=4.8))
         self.update()
@@ -258,26 +257,27 @@ class TruncationExplorer(Explorer):
         """Moving k only redraws: every k was measured already."""
         self.redraw() if name == "k" else self.update()
 
-    def update(self):
-        """Recompute the profile with the learner's functions, then redraw."""
-        try:
-            self.profile = truncation_profile(**self.functions,
-                                              radius=self.controls["radius"].value, T=self.T)
-        except LearnerCodeFailed as failed:
-            self.profile = None
-            self.show_failure(failed.name, failed.message)
-            return
-        self.redraw()
+    @property
+    def profile(self):
+        """The last truncation_profile (None after a failure of the learner's code)."""
+        return self.trace
+
+    def compute(self):
+        return truncation_profile(**self.functions, radius=self.controls["radius"].value, T=self.T)
+
+    def draw(self, profile):
+        draw_truncation(self.figure, profile, self.controls["k"].value)
+        return self.figure._truncation_artists, ANIMATED
+
+    def describe(self, profile):
+        read = at_window(profile, self.controls["k"].value)
+        return (f"<b>{html.escape(read['summary'])}</b> (cosine similarity of the truncated and "
+                f"full gradients {read['cosine']:.3f}; {read['boundaries']} window boundaries in "
+                f"T = {self.T} steps, and a loss just after a boundary loses even its short lags)")
 
     def redraw(self):
         """Draw the current profile at the slider's k (nothing is recomputed)."""
-        if self.profile is None:     # the status already says what went wrong
+        if self.trace is None:     # the status already says what went wrong
             return
-        k = self.controls["k"].value
-        draw_truncation(self.figure, self.profile, k)
-        self.show(self.figure._truncation_artists, ANIMATED)
-        read = at_window(self.profile, k)
-        self.status.value = (f"<b>{html.escape(read['summary'])}</b> (cosine similarity of the "
-                             f"truncated and full gradients {read['cosine']:.3f}; "
-                             f"{read['boundaries']} window boundaries in T = {self.T} steps, and "
-                             "a loss just after a boundary loses even its short lags)")
+        self.show(*self.draw(self.trace))
+        self.status.value = self.describe(self.trace)

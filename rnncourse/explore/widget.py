@@ -4,6 +4,7 @@ status line instead of raised, and display in a notebook."""
 import html
 
 from ..plots import BlitRenderer
+from .learner import LearnerCodeFailed
 
 STYLE = {"description_width": "110px"}
 WIDTH = "420px"
@@ -28,13 +29,17 @@ def choice(options, value, description):
 
 class Explorer:
     """Base of the explorers: `controls` ({name: widget}), `status` (HTML), `image` (the plot,
-    PNG), `figure`. A subclass builds its controls and figure, calls `_assemble`, and implements
-    `update()`; moving a control calls `changed(name)`, which calls `update()` unless overridden."""
+    PNG), `figure`, `trace` (the last computation, None after a failure). A subclass builds its
+    controls and figure, calls `_assemble`, and implements `compute()` (the trace, from the
+    learner's functions; raises LearnerCodeFailed), `draw(trace)` (returns the draw function's
+    artists and the names of those that change) and `describe(trace)` (the status line). Moving a
+    control calls `changed(name)`, which calls `update()` unless overridden."""
 
     def _assemble(self, controls, figure):
         import ipywidgets as widgets
 
         self.controls = controls
+        self.trace = None
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png")
         self.figure = figure
@@ -48,6 +53,17 @@ class Explorer:
 
     def changed(self, name):
         self.update()
+
+    def update(self):
+        """Recompute with the learner's functions, redraw, and say what is seen (or what failed)."""
+        try:
+            self.trace = self.compute()
+        except LearnerCodeFailed as failed:
+            self.trace = None
+            self.show_failure(failed.name, failed.message)
+            return
+        self.show(*self.draw(self.trace))
+        self.status.value = self.describe(self.trace)
 
     def settings(self):
         """{control name: value}."""
