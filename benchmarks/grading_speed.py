@@ -1,0 +1,278 @@
+"""Time grading a synthetic class with stock serial nbgrader and with `python -m autograder grade`
+(parallel shards), check that both give every learner the same total score, and print the fixed
+costs per run and per submission. Numbers only, except the score check (exit 1 if it fails).
+
+    python benchmarks/grading_speed.py [--learners 40] [--assignments 01_rnn_update ...] [--jobs N]
+
+The class (seeded, so every run grades the same notebooks): correct answers, answers with one or
+two typical mistakes from tests/lessons (MISTAKES), and broken files (invalid JSON, an empty
+file). Stock: per assignment a fresh course (tests/coursekit.Course), `generate_assignment`, all
+learners copied into submitted/, then `nbgrader autograde A --force` and `nbgrader
+generate_feedback A --force` (timed). New: `python -m autograder grade A <submitted tree> --jobs N
+--root <tmp> --db-url sqlite:///<tmp>/gradebook.db` (feedback and CSV included, timed from process
+start to exit); it runs through a two-line launcher that only records grade()'s phase times.
+
+Broken files: stock nbgrader records a submission (score 0, no notebook) for them; the new command
+reports them as "needs attention" and records nothing. Scores are compared over the learners with
+a readable notebook, and every broken learner must be reported by the new command.
+"""
+import argparse
+import json
+import os
+import pathlib
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
+
+import nbformat  # noqa: E402
+from nbgrader.api import Gradebook  # noqa: E402
+
+from autograder.release import nbgrader_env  # noqa: E402
+from coursekit import ASSIGNMENTS, Course, filled, notebook_name, solutions  # noqa: E402
+from lessons import load  # noqa: E402
+
+# Kinds of submission, cycled then shuffled: the first five hold one of each.
+PATTERN = ["correct", "one_mistake", "two_mistakes", "invalid_json", "empty_file",
+           "correct", "one_mistake", "correct", "one_mistake", "correct"]
+BROKEN = {"invalid_json", "empty_file"}
+
+# `python -m autograder grade ...` plus a record of grade()'s phase times in $GRADE_TIMES.
+LAUNCHER = """\
+import json, os, sys, autograder.grade as g
+_grade = g.grade
+def timed(*a, **k):
+    out = _grade(*a, **k)
+    with open(os.environ["GRADE_TIMES"], "w") as f:
+        json.dump(out["times"], f)
+    return out
+g.grade = timed
+from autograder.__main__ import main
+sys.exit(main())
+"""
+
+
+def synthetic_class(assignment, learners, seed):
+    """[(learner id, kind, what)], what: the mistakes or the broken file's content; seeded."""
+    rng = random.Random(f"{seed}-{assignment}")
+    kinds = [PATTERN[i % len(PATTERN)] for i in range(learners)]
+    rng.shuffle(kinds)
+    mistakes = load(assignment).MISTAKES
+    out = []
+    for i, kind in enumerate(kinds):
+        student = f"learner{i:03d}"
+        if kind in ("one_mistake", "two_mistakes"):
+            names = rng.sample(sorted(mistakes), min(len(mistakes), 1 if kind == "one_mistake" else 2))
+            what = {name: rng.choice(sorted(mistakes[name])) for name in names}
+        else:
+            what = None
+        out.append((student, kind, what))
+    return out
+
+
+def write_submission(folder, assignment, kind, what):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / notebook_name(assignment)
+    if kind == "invalid_json":
+        path.write_text("{this is not a notebook")
+    elif kind == "empty_file":
+        path.write_text("")
+    else:
+        answers = dict(solutions(assignment))
+        mistakes = load(assignment).MISTAKES
+        for name, label in (what or {}).items():
+            answers[name] = mistakes[name][label]
+        nbformat.write(filled(assignment, answers), str(path))
+
+
+def scores(db_url, assignment):
+    with Gradebook(db_url) as gb:
+        return {s.student.id: s.score for s in gb.assignment_submissions(assignment)}
+
+
+def stock(assignment, klass, tmp):
+    """Serial stock nbgrader: ({generate, autograde, feedback: seconds, html: feedback files,
+    failed: learners nbgrader could not grade}, scores)."""
+    course = Course(tmp / "stock")
+    t0 = time.perf_counter()
+    course.generate(assignment)
+    t1 = time.perf_counter()
+    for student, kind, what in klass:
+        write_submission(course.root / "autograder" / "submitted" / student / assignment,
+                         assignment, kind, what)
+    t2 = time.perf_counter()
+    result = course.autograde(assignment)       # exits 1: the broken files
+    t3 = time.perf_counter()
+    failed = set(re.findall(r"error processing assignment '[^']*' for student '([^']*)'",
+                            result.stdout + result.stderr))
+    course.nbgrader("generate_feedback", assignment, "--force", check=False)
+    t4 = time.perf_counter()
+    html = len(list((course.root / "autograder" / "feedback").glob(f"*/{assignment}/*.html")))
+    return {"generate": t1 - t0, "autograde": t3 - t2, "feedback": t4 - t3, "html": html,
+            "failed": failed}, scores(course.db_url, assignment)
+
+
+def new_command(assignment, klass, tmp, jobs):
+    """`python -m autograder grade` on a submitted/ tree: wall seconds, grade()'s phases,
+    scores, stdout."""
+    tree = tmp / "new-submitted"
+    for student, kind, what in klass:
+        write_submission(tree / student / assignment, assignment, kind, what)
+    db_url = f"sqlite:///{tmp / 'new-gradebook.db'}"
+    args = ["grade", assignment, str(tree), "--jobs", str(jobs), "--root", str(tmp / "new-course"),
+            "--db-url", db_url]
+    env = dict(nbgrader_env(), GRADE_TIMES=str(tmp / "times.json"))
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", LAUNCHER, *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"python -m autograder {' '.join(args)} failed:\n"
+                         f"{result.stdout}\n{result.stderr}")
+    t = json.loads((tmp / "times.json").read_text())
+    phases = {"startup": wall - (t["end"] - t["start"]),      # interpreter + imports + exit
+              "register+prepare": t["prepared"] - t["start"],
+              "autograde": t["autograded"] - t["prepared"],
+              "feedback": t["feedback"] - t["autograded"],
+              "merge+copy": t["merged"] - t["feedback"],
+              "export": t["end"] - t["merged"]}
+    phases["html"] = len(list((tmp / "new-course" / "autograder" / "feedback")
+                              .glob(f"*/{assignment}/*.html")))
+    return wall, phases, scores(db_url, assignment), result.stdout
+
+
+def kernel_start(repeats, cwd, first_cell):
+    """Median seconds to start a python3 kernel and shut it down; and with the lesson's first
+    (import) cell run in between."""
+    from jupyter_client.manager import start_new_kernel
+
+    bare, imports = [], []
+    for i in range(2 * repeats):
+        start = time.perf_counter()
+        km, kc = start_new_kernel(kernel_name="python3", cwd=str(cwd),
+                                  stderr=subprocess.DEVNULL)
+        if i % 2:
+            reply = kc.execute_interactive(first_cell, timeout=120, output_hook=lambda msg: None)
+            assert reply["content"]["status"] == "ok", reply["content"]
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+        (imports if i % 2 else bare).append(time.perf_counter() - start)
+    return statistics.median(bare), statistics.median(imports)
+
+
+def nbgrader_startup(repeats):
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "nbgrader", "--version"], env=nbgrader_env(),
+                       capture_output=True, check=True)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def single_autograde(assignment, tmp):
+    """Seconds of `nbgrader autograde` of one trivial submission (the release notebook as
+    handed out, nothing answered)."""
+    course = Course(tmp)
+    course.generate(assignment)
+    course.submit(assignment, "solo", filled(assignment, {}))
+    start = time.perf_counter()
+    course.autograde(assignment)
+    return time.perf_counter() - start
+
+
+def load_average():
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=40)
+    parser.add_argument("--assignments", nargs="+", default=ASSIGNMENTS, choices=ASSIGNMENTS)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--kernel-repeats", type=int, default=5)
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
+          f"load average (1/5/15 min) at start {load_average()}")
+    print(f"class: {args.learners} learners x {len(args.assignments)} assignments, seed "
+          f"{args.seed}; new command with --jobs {args.jobs}")
+
+    rows, ok = [], True
+    for assignment in args.assignments:
+        klass = synthetic_class(assignment, args.learners, args.seed)
+        counts = {k: sum(1 for _, kind, _ in klass if kind == k) for k in dict.fromkeys(PATTERN)}
+        with tempfile.TemporaryDirectory(prefix="grading-speed-") as tmp:
+            tmp = pathlib.Path(tmp)
+            stock_t, stock_scores = stock(assignment, klass, tmp)
+            wall, phases, new_scores, out = new_command(assignment, klass, tmp, args.jobs)
+        n = len(klass)
+        stock_total = stock_t["autograde"] + stock_t["feedback"]
+        broken = {s for s, kind, _ in klass if kind in BROKEN}
+        readable = {s: v for s, v in stock_scores.items() if s not in broken}
+        same = readable == new_scores
+        flagged = set(re.findall(r"needs attention: (\S+):", out))
+        reported = broken <= flagged
+        ok &= same and reported
+        rows.append((assignment, n, stock_total, wall))
+        print(f"\n{assignment}: {counts}; load average {load_average()}")
+        html = phases.pop("html")
+        print(f"  stock: generate_assignment {stock_t['generate']:.1f} s (not counted), autograde "
+              f"{stock_t['autograde']:.1f} s, generate_feedback {stock_t['feedback']:.1f} s "
+              f"({stock_t['html']} feedback files)")
+        print("  new:   " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items())
+              + f"; wall {wall:.1f} s ({html} feedback files)")
+        print(f"  scores identical over {len(readable)} readable notebooks: {same}; "
+              f"{len(broken)} broken reported as needing attention: {reported}; stock recorded "
+              f"broken ones as {sorted({stock_scores.get(s) for s in broken}, key=str)}")
+        unexpected = {"stock": sorted(stock_t["failed"] - broken),
+                      "new": sorted(flagged - broken)}
+        if any(unexpected.values()):
+            print(f"  readable notebooks nbgrader could not grade: {unexpected}")
+        if not same:
+            for s in sorted(set(readable) | set(new_scores)):
+                if readable.get(s) != new_scores.get(s):
+                    print(f"    {s}: stock {readable.get(s)}, new {new_scores.get(s)}")
+
+    print(f"\n{'assignment':<24}{'subs':>5}{'stock s':>9}{'new s':>8}{'stock s/sub':>13}"
+          f"{'new s/sub':>11}{'ratio':>7}")
+    for assignment, n, s, w in rows:
+        print(f"{assignment:<24}{n:>5}{s:>9.1f}{w:>8.1f}{s / n:>13.2f}{w / n:>11.2f}{s / w:>7.2f}")
+    n, s, w = (sum(r[i] for r in rows) for i in (1, 2, 3))
+    print(f"{'total':<24}{n:>5}{s:>9.1f}{w:>8.1f}{s / n:>13.2f}{w / n:>11.2f}{s / w:>7.2f}")
+
+    first = args.assignments[0]
+    print(f"\nfixed costs (load average {load_average()}):")
+    from coursekit import solution_notebook
+
+    cell = next(c.source for c in solution_notebook(first).cells if c.cell_type == "code")
+    bare, imports = kernel_start(args.kernel_repeats, ROOT / "solutions" / first, cell)
+    print(f"  python3 kernel start + shutdown (jupyter_client), median of {args.kernel_repeats}: "
+          f"{bare:.2f} s; with {first}'s import cell: {imports:.2f} s")
+    print(f"  python -m nbgrader --version (interpreter + nbgrader import), median of 3: "
+          f"{nbgrader_startup(3):.2f} s")
+    with tempfile.TemporaryDirectory(prefix="grading-speed-") as tmp:
+        print(f"  nbgrader autograde of 1 trivial submission ({first}, nothing answered): "
+              f"{single_autograde(first, pathlib.Path(tmp)):.1f} s")
+    with tempfile.TemporaryDirectory(prefix="grading-speed-") as tmp:
+        one = [("solo", "correct", None)]
+        wall, phases, _, _ = new_command(first, one, pathlib.Path(tmp), args.jobs)
+        phases.pop("html")
+        print(f"  new command with 1 correct submission ({first}): {wall:.1f} s = "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()))
+    print(f"load average at end {load_average()}")
+    print(f"\nscores identical: {ok}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
