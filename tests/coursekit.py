@@ -7,8 +7,9 @@ import pathlib
 import nbformat
 from nbgrader.api import Gradebook
 
+from autograder import grade
 from autograder.feedback import region_lines
-from autograder.release import ROOT, assignments, nbgrader
+from autograder.release import ROOT, assignments
 
 ASSIGNMENTS = assignments()
 
@@ -102,28 +103,20 @@ def filled(assignment, answers):
     return nb
 
 
-class Course:
+class Course(grade.Course):
     """A throw-away nbgrader course under `root`, configured by the repository's own
-    autograder/nbgrader_config.py with only its root moved: root/course holds the release,
-    root/course/autograder the submissions and the gradebook. nbgrader runs in root/cwd, a folder
-    with nothing but the config file, so no folder named like a package shadows the real one."""
+    autograder/nbgrader_config.py with only its root moved (autograder.grade.Course): root/course
+    holds the release, root/course/autograder the submissions and the gradebook. nbgrader runs in
+    a folder beside it with nothing but the config file, so no folder named like a package
+    shadows the real one."""
 
     def __init__(self, root):
-        self.root = pathlib.Path(root) / "course"
-        self.cwd = pathlib.Path(root) / "cwd"
-        self.cwd.mkdir(parents=True)
-        (self.root / "autograder").mkdir(parents=True)
-        grading = self.root / "autograder"
-        self.db_url = f"sqlite:///{grading / 'gradebook.db'}"
-        (self.cwd / "nbgrader_config.py").write_text(
-            "c = get_config()\n"
-            f"load_subconfig({str(ROOT / 'autograder' / 'nbgrader_config.py')!r})\n"
-            f"c.CourseDirectory.root = {str(self.root)!r}\n"
-            f"c.CourseDirectory.source_directory = {str(ROOT / 'solutions')!r}\n"
-            f"c.CourseDirectory.db_url = {self.db_url!r}\n")
+        course = pathlib.Path(root) / "course"
+        (course / "autograder").mkdir(parents=True)
+        super().__init__(course, f"sqlite:///{course / 'autograder' / 'gradebook.db'}")
 
     def nbgrader(self, *args, check=True):
-        result = nbgrader(*args, cwd=self.cwd, check=False)
+        result = self.run(*args)
         if check and result.returncode != 0:
             raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result
