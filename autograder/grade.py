@@ -8,16 +8,24 @@ the learner id in the file name: the part matched by --id-pattern; every file's 
 and a file without one, or a second file for the same id, is reported and not graded).
 
 How: the learners are split into N shards. Each shard is a throw-away nbgrader course with its own
-SQLite gradebook (SQLite is not safe for concurrent writers), and N `nbgrader autograde` runs go at
-once, one per shard. Their grades and comments are then merged, one writer at a time, into the
-course gradebook (SQLite or a PostgreSQL db_url); the autograded notebooks and the feedback HTML
-(generated per shard, in parallel too) are copied into the course's folders; `nbgrader export`
-writes the grades CSV, and autograder/report.py a class report (HTML with plots). Re-running is idempotent (a learner's grades are replaced, not added;
-manual grades are kept), and --student regrades one learner.
+SQLite gradebook (SQLite is not safe for concurrent writers), and N processes run at once, one
+per shard (autograder/shard.py: nbgrader's generate_assignment to register the assignment, then
+autograde and generate_feedback for each of its learners, through nbgrader's API in one
+interpreter), while the course gradebook registers the assignment too. Every kernel runs in the sandbox and every hidden test
+is judged by the checker (the course configuration: autograder/execute.py, sandbox.py,
+checker.py). Files that are not notebooks are not run: their learners get 0 and a reason. Grades
+and comments are then merged, one writer at a time, into the course gradebook (SQLite or a
+PostgreSQL db_url); the autograded notebooks and the feedback HTML are copied into the course's
+folders; nbgrader's CSV exporter writes the grades CSV, and autograder/report.py a class report
+(HTML with plots). Re-running is idempotent (a learner's grades are replaced, not added; manual
+grades are kept), and --student regrades one learner. Each shard's log is kept in
+autograder/logs/.
 """
 import argparse
+import contextlib
 import csv
 import dataclasses
+import json
 import os
 import pathlib
 import re
@@ -28,14 +36,14 @@ import tempfile
 import time
 import zipfile
 
+import nbformat
+import sqlalchemy
 from nbgrader.api import Gradebook
 
 from .release import ROOT, nbgrader_env
-from .report import write_report
 
 CONFIG = ROOT / "autograder" / "nbgrader_config.py"
 DEFAULT_ID_PATTERN = r"^(?P<id>[A-Za-z0-9.\-]+?)_"      # "alice_..." -> "alice"
-ERROR = re.compile(r"error processing assignment '[^']*' for student '([^']*)'")
 
 
 @dataclasses.dataclass
@@ -45,12 +53,14 @@ class Submission:
     student: str
     path: pathlib.Path
     origin: str
+    notebook: object = None     # the nbformat 4 notebook, once read
 
 
 @dataclasses.dataclass
 class Collected:
     submissions: list
     problems: list          # (file or student, reason) not graded
+    missing: list = dataclasses.field(default_factory=list)   # learners without a notebook
 
 
 def _notebook_name(assignment):
@@ -90,8 +100,8 @@ def _from_tree(assignment, student_dirs):
                                     f"submitted/ tree, renamed notebook {notebooks[0].name}"))
         else:
             problems.append((folder.name, f"no notebook {expected.name} in its folder "
-                                          f"({len(notebooks)} other notebooks)"))
-    return Collected(found, problems)
+                                          f"({len(notebooks)} other notebooks); scored 0"))
+    return Collected(found, problems, [who for who, _ in problems])
 
 
 def _from_files(files, id_pattern):
@@ -115,11 +125,51 @@ def _from_files(files, id_pattern):
     return Collected(found, problems)
 
 
+def read_submission(path):
+    """The notebook at `path` as nbformat 4, or raise ValueError with the reason in a learner's
+    terms (empty file, invalid JSON, not a notebook, unsupported nbformat)."""
+    data = pathlib.Path(path).read_bytes()
+    if not data.strip():
+        raise ValueError("empty file (0 notebook cells)")
+    text = data.decode("utf-8", errors="replace")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"invalid JSON ({err.msg} at line {err.lineno})") from None
+    if not isinstance(raw, dict) or "nbformat" not in raw:
+        raise ValueError("not a notebook (a JSON file without 'nbformat')")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as err:                 # nbformat's reader: unknown version, broken cells
+        raise ValueError(f"not a readable notebook ({type(err).__name__}: {err})") from None
+    if not isinstance(nb.get("cells"), list):
+        raise ValueError("not a notebook (no list of cells)")
+    nb.metadata.setdefault("rnncourse", {})["submitted_nbformat"] = raw.get("nbformat")
+    return nb
+
+
+def deduplicate(nb):
+    """Remove the grading marks from later copies of a cell whose grade id came before (a
+    copy-pasted answer or test cell): the first copy is graded, the copies run as plain code.
+    nbgrader's own DeduplicateIds leaves half the marks and then fails on the notebook.
+    Returns the duplicated ids."""
+    seen, duplicated = set(), []
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id is None:
+            continue
+        if grade_id in seen:
+            del cell.metadata["nbgrader"]
+            duplicated.append(grade_id)
+        seen.add(grade_id)
+    return duplicated
+
+
 class Course:
     """An nbgrader course directory driven through a config that loads the repository's own
     autograder/nbgrader_config.py and moves only the root and the gradebook."""
 
-    def __init__(self, root, db_url, source=ROOT / "solutions"):
+    def __init__(self, root, db_url, source=ROOT / "solutions", settings=None):
         self.root = pathlib.Path(root)
         self.cwd = self.root.parent / f"{self.root.name}-cwd"
         self.cwd.mkdir(parents=True, exist_ok=True)
@@ -130,7 +180,11 @@ class Course:
             f"load_subconfig({str(CONFIG)!r})\n"
             f"c.CourseDirectory.root = {str(self.root)!r}\n"
             f"c.CourseDirectory.source_directory = {str(source)!r}\n"
-            f"c.CourseDirectory.db_url = {db_url!r}\n")
+            f"c.CourseDirectory.db_url = {db_url!r}\n"
+            # nbgrader's default course id '' names no row of the course table: SQLite does not
+            # enforce the assignment's foreign key, PostgreSQL does (generate_assignment fails)
+            'c.CourseDirectory.course_id = "default_course"\n'
+            + "".join(f"c.{key} = {value!r}\n" for key, value in (settings or {}).items()))
 
     def folder(self, kind):
         return self.root / "autograder" / kind
@@ -143,17 +197,48 @@ class Course:
                               capture_output=True, text=True)
 
     def start(self, *args, log):
-        return subprocess.Popen(self.command(*args), cwd=self.cwd, env=nbgrader_env(),
-                                stdout=log, stderr=subprocess.STDOUT, text=True)
+        return self.start_shard(*args, log=log, module="nbgrader")
+
+    def start_shard(self, *args, log, module="autograder.shard"):
+        """Start `python -m autograder.shard ARGS` (or another module) in this course."""
+        return subprocess.Popen([sys.executable, "-m", module, *args], cwd=self.cwd,
+                                env=nbgrader_env(), stdout=log, stderr=subprocess.STDOUT,
+                                text=True)
+
+    def start_register(self, assignment, log):
+        release = self.root.parent / f"{self.root.name}-release"
+        return self.start_shard("register", assignment, "--release", str(release), log=log)
 
     def register(self, assignment):
         """Record the assignment and its cells in this course's gradebook."""
-        release = self.root.parent / f"{self.root.name}-release"
-        result = self.run("generate_assignment", assignment, "--force",
-                          f"--CourseDirectory.release_directory={release}")
-        if result.returncode != 0:
-            raise SystemExit(f"nbgrader generate_assignment {assignment} failed:\n"
-                             f"{result.stdout}{result.stderr}")
+        with tempfile.TemporaryFile("w+") as log:
+            if self.start_register(assignment, log).wait() != 0:
+                log.seek(0)
+                raise SystemExit(f"nbgrader generate_assignment {assignment} failed:\n"
+                                 f"{log.read()}")
+
+
+@contextlib.contextmanager
+def gradebook_lock(db_url):
+    """Take turns with the other runs (other machines) on a shared PostgreSQL gradebook: a
+    session-level advisory lock, held while this run registers the assignment (which, in an empty
+    gradebook, creates the tables) and while it merges grades. SQLite: nothing to do."""
+    if not db_url.startswith("postgresql"):
+        yield
+        return
+    engine = sqlalchemy.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            lock_id = conn.execute(sqlalchemy.text("SELECT hashtext('autograder grade')")).scalar()
+            conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:id)"), {"id": lock_id})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 def _merge(shard_db, main, assignment, students):
@@ -199,45 +284,98 @@ def _copy_tree(src, dst):
         shutil.copytree(src, dst)
 
 
+def _record_zero(main, assignment, student):
+    """Give `student` 0 on every automatic grade of `assignment` (a submission that could not be
+    graded keeps its place in the gradebook and the CSV; manual grades are kept)."""
+    main.update_or_create_student(student)
+    submission = main.update_or_create_submission(assignment, student)
+    for notebook in submission.notebooks:
+        for grade in notebook.grades:
+            grade.auto_score = 0.0
+            grade.needs_manual_grade = False
+    main.db.commit()
+
+
 def grade(assignment, submissions=None, jobs=None, student=None, db_url=None, root=None,
-          id_pattern=DEFAULT_ID_PATTERN, feedback=True, quiet=False):
+          id_pattern=DEFAULT_ID_PATTERN, feedback=True, quiet=False, settings=None):
     """Grade `assignment` for every learner in `submissions` (or just `student`). Returns a dict:
-    graded (learner ids), problems [(file or learner, reason)], csv (path), times."""
+    graded (learner ids), problems [(file or learner, reason)], csv (path), times.
+    `settings` {"Execute.timeout": 60, "SandboxKernelManager.memory_mb": 3072, ...} override
+    the course's nbgrader configuration for this run."""
     root = pathlib.Path(root).resolve() if root else ROOT
     (root / "autograder").mkdir(parents=True, exist_ok=True)
     db_url = db_url or f"sqlite:///{root / 'autograder' / 'gradebook.db'}"
     jobs = max(1, int(jobs or os.cpu_count() or 1))
     times = {"start": time.perf_counter()}
+    source = pathlib.Path(submissions).resolve() if submissions else \
+        root / "autograder" / "submitted"
+    # learners' kernels never see the class's submissions, wherever they came from
+    settings = {"SandboxKernelManager.hide": [str(source if source.is_dir() else source.parent)],
+                **(settings or {})}
     work = pathlib.Path(tempfile.mkdtemp(prefix=f"grade-{assignment}-"))
+    logs_dir = root / "autograder" / "logs"
     try:
-        collected = collect(assignment, submissions, id_pattern, work)
+        collected = collect(assignment, source, id_pattern, work)
         subs = [s for s in collected.submissions if student is None or s.student == student]
         if student is not None and not subs:
             raise SystemExit(f"no submission of {student!r} for {assignment}")
         problems = list(collected.problems)
-        main_course = Course(root, db_url)
-        main_course.register(assignment)
-        shards = [subs[i::jobs] for i in range(jobs) if subs[i::jobs]]
-        template = work / "template.db"          # the assignment's cells, registered once
-        Course(work / "template" / "course", f"sqlite:///{template}").register(assignment)
+        readable, unreadable = [], []
+        for sub in subs:
+            try:
+                sub.notebook = read_submission(sub.path)
+                readable.append(sub)
+                copies = deduplicate(sub.notebook)
+                if copies:
+                    problems.append((sub.student, f"duplicated cells: later copies of "
+                                                  f"{', '.join(sorted(set(copies)))} are not "
+                                                  "graded (the first copy is)"))
+                version = sub.notebook.metadata["rnncourse"].pop("submitted_nbformat")
+                if version != 4:
+                    sub.origin += f" (nbformat {version}, upgraded to 4)"
+            except ValueError as err:
+                unreadable.append(sub.student)
+                problems.append((sub.student, f"{sub.path.name}: {err}; scored 0"))
+        main_course = Course(root, db_url, settings=settings)
+        main_log = open(work / "register-main.log", "w+")
+
+        def registered(process):
+            if process.wait() != 0:
+                main_log.seek(0)
+                raise SystemExit(f"nbgrader generate_assignment {assignment} failed:\n"
+                                 f"{main_log.read()}")
+
+        if db_url.startswith("postgresql"):     # a gradebook other machines may share: take turns
+            with gradebook_lock(db_url):
+                registering = main_course.start_register(assignment, main_log)
+                registered(registering)
+        else:                                   # registered while the shards grade
+            registering = main_course.start_register(assignment, main_log)
+        shards = [readable[i::jobs] for i in range(jobs) if readable[i::jobs]]
         courses = []
         for i, members in enumerate(shards):
-            shutil.copy(template, work / f"shard{i}.db")
-            course = Course(work / f"shard{i}" / "course", f"sqlite:///{work / f'shard{i}.db'}")
+            course = Course(work / f"shard{i}" / "course", f"sqlite:///{work / f'shard{i}.db'}",
+                            settings=settings)
             for sub in members:
                 folder = course.folder("submitted") / sub.student / assignment
                 folder.mkdir(parents=True, exist_ok=True)
-                shutil.copy(sub.path, folder / _notebook_name(assignment))
+                nbformat.write(sub.notebook, str(folder / _notebook_name(assignment)))
             courses.append((course, members))
         times["prepared"] = time.perf_counter()
         logs = [open(work / f"shard{i}.log", "w") for i in range(len(courses))]
-        running = [c.start("autograde", assignment, "--force", log=log)
-                   for (c, _), log in zip(courses, logs)]
-        total = len(subs)
+        running = [c.start_shard("grade", assignment, *[s.student for s in members],
+                                 "--result", str(work / f"shard{i}.json"),
+                                 "--register", str(work / f"shard{i}-release"),
+                                 *(["--feedback"] if feedback else []), log=log)
+                   for i, ((c, members), log) in enumerate(zip(courses, logs))]
+        total = len(readable)
+        # imported while the shards work (matplotlib, nbclient: about a second on this machine)
+        from .execute import findings
+        from .report import write_report
         while any(p.poll() is None for p in running):
             if not quiet:
-                done = sum(len(list(c.folder("autograded").glob(f"*/{assignment}")))
-                           for c, _ in courses)
+                done = sum((work / f"shard{i}.log").read_text().count("graded ")
+                           for i in range(len(courses)))
                 _progress(done, total, times["prepared"])
             time.sleep(0.5)
         for log in logs:
@@ -245,21 +383,31 @@ def grade(assignment, submissions=None, jobs=None, student=None, db_url=None, ro
         if not quiet:
             _progress(total, total, times["prepared"])
             sys.stderr.write("\n")
+        registered(registering)
+        main_log.close()
         times["autograded"] = time.perf_counter()
         failed = set()
-        for i in range(len(courses)):
-            failed |= set(ERROR.findall((work / f"shard{i}.log").read_text()))
-        problems += [(s, "nbgrader could not grade this notebook (see the autograde log): "
-                         "a broken file, or a kernel that died") for s in sorted(failed)]
-        if feedback:
-            running = [c.start("generate_feedback", assignment, "--force",
-                               log=open(work / f"feedback{i}.log", "w"))
-                       for i, (c, _) in enumerate(courses)]
-            for p in running:
-                p.wait()
+        logs_dir.mkdir(parents=True, exist_ok=True)
+        for i, (course, members) in enumerate(courses):
+            log = (work / f"shard{i}.log").read_text()
+            outcome = work / f"shard{i}.json"
+            results = json.loads(outcome.read_text()) if outcome.exists() else {}
+            log += "".join(f"\n--- {who}\n{r['log']}" for who, r in results.items() if r["log"])
+            (logs_dir / f"{assignment}-shard{i}.log").write_text(log)
+            for sub in members:
+                path = course.folder("autograded") / sub.student / assignment / \
+                    _notebook_name(assignment)
+                if not results.get(sub.student, {}).get("autograde") or not path.exists():
+                    failed.add(sub.student)
+                    continue
+                for where, reason in findings(nbformat.read(str(path), as_version=4)):
+                    problems.append((sub.student, f"{where}: {reason}"))
+        problems += [(s, "nbgrader could not grade this notebook (see "
+                         f"autograder/logs/{assignment}-shard*.log); scored 0 until a "
+                         "regrade with --student succeeds") for s in sorted(failed)]
         times["feedback"] = time.perf_counter()
         graded = []
-        with Gradebook(db_url) as main:
+        with gradebook_lock(db_url), Gradebook(db_url) as main:
             for course, members in courses:
                 ids = {s.student for s in members} - failed
                 graded += _merge(course.db_url, main, assignment, ids)
@@ -267,11 +415,14 @@ def grade(assignment, submissions=None, jobs=None, student=None, db_url=None, ro
                     for kind in ("autograded", "feedback"):
                         _copy_tree(course.folder(kind) / sid / assignment,
                                    main_course.folder(kind) / sid / assignment)
+            missing = {m for m in collected.missing if student is None or m == student}
+            for sid in sorted(failed | set(unreadable) | missing):
+                _record_zero(main, assignment, sid)
+                for kind in ("autograded", "feedback"):       # no stale results of an old run
+                    _copy_tree(work / "nothing", main_course.folder(kind) / sid / assignment)
         times["merged"] = time.perf_counter()
         csv_path = root / "autograder" / "grades.csv"
-        result = main_course.run("export", "--to", str(csv_path))
-        if result.returncode != 0:
-            raise SystemExit(f"nbgrader export failed:\n{result.stdout}{result.stderr}")
+        export_csv(db_url, csv_path)
         report = write_report(root / "autograder" / f"report-{assignment}.html", assignment, db_url,
                               main_course.folder("autograded"), problems)
         times["end"] = time.perf_counter()
@@ -279,6 +430,17 @@ def grade(assignment, submissions=None, jobs=None, student=None, db_url=None, ro
                 "mapping": [s.origin for s in subs], "times": times, "jobs": jobs}
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def export_csv(db_url, path):
+    """The grades CSV, written by nbgrader's own exporter (`nbgrader export`'s plugin and
+    columns), in this process."""
+    from nbgrader.plugins import CsvExportPlugin
+
+    plugin = CsvExportPlugin()
+    plugin.to = str(path)
+    with Gradebook(db_url) as gb:
+        plugin.export(gb)
 
 
 def read_csv(path):
@@ -301,9 +463,15 @@ def main(argv=None):
     parser.add_argument("--id-pattern", default=DEFAULT_ID_PATTERN,
                         help="regex with a group 'id' that finds the learner id in a file name")
     parser.add_argument("--no-feedback", action="store_true")
+    parser.add_argument("--timeout", type=int, help="seconds per cell (default 60)")
+    parser.add_argument("--memory-mb", type=int, help="memory cap per kernel (default 3072)")
+    parser.add_argument("--cpu-seconds", type=int, help="CPU time per notebook (default 600)")
     args = parser.parse_args(argv)
+    settings = {key: value for key, value in (
+        ("Execute.timeout", args.timeout), ("SandboxKernelManager.memory_mb", args.memory_mb),
+        ("SandboxKernelManager.cpu_seconds", args.cpu_seconds)) if value is not None}
     out = grade(args.assignment, args.submissions, args.jobs, args.student, args.db_url,
-                args.root, args.id_pattern, feedback=not args.no_feedback)
+                args.root, args.id_pattern, feedback=not args.no_feedback, settings=settings)
     print("learner ids:")
     for line in out["mapping"]:
         print(f"  {line}")

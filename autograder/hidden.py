@@ -1,9 +1,8 @@
 """Hidden tests: compare a learner's function with the reference on randomized inputs.
 
-Used inside `### BEGIN HIDDEN TESTS` regions, e.g.::
-
-    from autograder.hidden import check_against_reference
-    check_against_reference("rnn_step", rnn_step)
+Hidden test cells call `rnncourse.grading.hidden_check("rnn_step", rnn_step)`; while grading,
+`autograder/checker.py` runs `check_against_reference` in the grading process with the learner's
+function called in the sandboxed kernel (and in this process when a solution is run by hand).
 
 Each graded function is judged on its own: where it may call another graded function of the
 learner's (rnn_forward calls rnn_step), the reference version is put in its place for the check,
@@ -15,6 +14,7 @@ import warnings
 import numpy as np
 
 from rnncourse.checks.common import copy_value, same_value
+from rnncourse.grading import HiddenTestFailure  # noqa: F401  (one class on both sides)
 
 from .cases import ARGUMENTS, cases
 from .reference import REFERENCE
@@ -40,10 +40,6 @@ NO_WARNINGS = {"sigmoid"}
 
 RTOL = 1e-9
 ATOL = 1e-12
-
-
-class HiddenTestFailure(AssertionError):
-    """Raised with a message that names the case but shows no hidden-test code."""
 
 
 @contextlib.contextmanager

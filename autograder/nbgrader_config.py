@@ -45,3 +45,17 @@ c.GenerateFeedback.preprocessors = [
 # Restore test cells that a learner deleted.
 c.OverwriteCells.add_missing_cells = True
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Grading runs learners' code in a sandbox and judges hidden tests outside it (autograder/execute.py,
+# sandbox.py, checker.py): nbgrader's own autograde chain with Execute replaced.
+c.Autograde.autograde_preprocessors = [
+    "autograder.execute.SandboxedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.SandboxKernelManager.memory_mb = 3072     # per kernel (address space)
+c.SandboxKernelManager.cpu_seconds = 600    # per notebook

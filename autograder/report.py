@@ -158,8 +158,9 @@ def summarise(assignment, db_url, autograded_dir, problems=()):
     for student in learners:
         path = autograded_dir / student / assignment / f"{assignment}.ipynb"
         if not path.exists():
-            attention.append((student, f"autograded notebook missing ({path.name} not in "
-                                       f"{path.parent})"))
+            if not any(who == student for who, _ in attention):     # no reason given yet
+                attention.append((student, f"autograded notebook missing ({path.name} not in "
+                                           f"{path.parent})"))
             messages[student], runtimes[student] = {}, None
             continue
         try:

@@ -12,9 +12,10 @@ generate_feedback A --force` (timed). New: `python -m autograder grade A <submit
 --root <tmp> --db-url sqlite:///<tmp>/gradebook.db` (feedback and CSV included, timed from process
 start to exit); it runs through a two-line launcher that only records grade()'s phase times.
 
-Broken files: stock nbgrader records a submission (score 0, no notebook) for them; the new command
-reports them as "needs attention" and records nothing. Scores are compared over the learners with
-a readable notebook, and every broken learner must be reported by the new command.
+Both run the course's configuration: every kernel in the sandbox (autograder/sandbox.py) and the
+hidden tests judged by the checker (autograder/checker.py). Broken files: stock nbgrader records a
+submission with score 0 after its autograde fails on them; the new command records 0 without
+running them and reports why ("needs attention"). Scores must be identical for every learner.
 """
 import argparse
 import json
@@ -141,30 +142,51 @@ def new_command(assignment, klass, tmp, jobs):
     t = json.loads((tmp / "times.json").read_text())
     phases = {"startup": wall - (t["end"] - t["start"]),      # interpreter + imports + exit
               "register+prepare": t["prepared"] - t["start"],
-              "autograde": t["autograded"] - t["prepared"],
-              "feedback": t["feedback"] - t["autograded"],
+              "autograde+feedback": t["autograded"] - t["prepared"],
               "merge+copy": t["merged"] - t["feedback"],
-              "export": t["end"] - t["merged"]}
+              "export+report": t["end"] - t["merged"]}
     phases["html"] = len(list((tmp / "new-course" / "autograder" / "feedback")
                               .glob(f"*/{assignment}/*.html")))
     return wall, phases, scores(db_url, assignment), result.stdout
 
 
-def kernel_start(repeats, cwd, first_cell):
-    """Median seconds to start a python3 kernel and shut it down; and with the lesson's first
-    (import) cell run in between."""
+async def _sandboxed_kernel(cwd, cell):
+    """Start a kernel in the grading sandbox, run `cell` (or nothing), shut it down."""
+    from autograder.execute import SandboxKernelManager
+
+    km = SandboxKernelManager(kernel_name="python3", workdir=str(cwd))
+    await km.start_kernel(cwd=str(cwd), stderr=subprocess.DEVNULL)
+    kc = km.client()
+    kc.start_channels()
+    await kc.wait_for_ready(timeout=60)
+    if cell:
+        reply = await kc.execute_interactive(cell, timeout=120, output_hook=lambda msg: None)
+        assert reply["content"]["status"] == "ok", reply["content"]
+    kc.stop_channels()
+    await km.shutdown_kernel(now=False)
+
+
+def kernel_start(repeats, cwd, first_cell, sandbox=False):
+    """Median seconds to start a python3 kernel (in the grading sandbox, or plain) and shut it
+    down; and with the lesson's first (import) cell run in between."""
+    import asyncio
+
     from jupyter_client.manager import start_new_kernel
 
     bare, imports = [], []
     for i in range(2 * repeats):
         start = time.perf_counter()
-        km, kc = start_new_kernel(kernel_name="python3", cwd=str(cwd),
-                                  stderr=subprocess.DEVNULL)
-        if i % 2:
-            reply = kc.execute_interactive(first_cell, timeout=120, output_hook=lambda msg: None)
-            assert reply["content"]["status"] == "ok", reply["content"]
-        kc.stop_channels()
-        km.shutdown_kernel(now=False)
+        if sandbox:
+            asyncio.run(_sandboxed_kernel(cwd, first_cell if i % 2 else None))
+        else:
+            km, kc = start_new_kernel(kernel_name="python3", cwd=str(cwd),
+                                      stderr=subprocess.DEVNULL)
+            if i % 2:
+                reply = kc.execute_interactive(first_cell, timeout=120,
+                                               output_hook=lambda msg: None)
+                assert reply["content"]["status"] == "ok", reply["content"]
+            kc.stop_channels()
+            km.shutdown_kernel(now=False)
         (imports if i % 2 else bare).append(time.perf_counter() - start)
     return statistics.median(bare), statistics.median(imports)
 
@@ -219,7 +241,7 @@ def main():
         stock_total = stock_t["autograde"] + stock_t["feedback"]
         broken = {s for s, kind, _ in klass if kind in BROKEN}
         readable = {s: v for s, v in stock_scores.items() if s not in broken}
-        same = readable == new_scores
+        same = stock_scores == new_scores
         flagged = set(re.findall(r"needs attention: (\S+):", out))
         reported = broken <= flagged
         ok &= same and reported
@@ -231,17 +253,19 @@ def main():
               f"({stock_t['html']} feedback files)")
         print("  new:   " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items())
               + f"; wall {wall:.1f} s ({html} feedback files)")
-        print(f"  scores identical over {len(readable)} readable notebooks: {same}; "
-              f"{len(broken)} broken reported as needing attention: {reported}; stock recorded "
-              f"broken ones as {sorted({stock_scores.get(s) for s in broken}, key=str)}")
+        print(f"  scores identical for all {len(stock_scores)} learners: {same} "
+              f"({len(readable)} readable notebooks; {len(broken)} broken files, stock scored "
+              f"them {sorted({stock_scores.get(s) for s in broken}, key=str)}, new "
+              f"{sorted({new_scores.get(s) for s in broken}, key=str)}, all reported: "
+              f"{reported})")
         unexpected = {"stock": sorted(stock_t["failed"] - broken),
                       "new": sorted(flagged - broken)}
         if any(unexpected.values()):
             print(f"  readable notebooks nbgrader could not grade: {unexpected}")
         if not same:
-            for s in sorted(set(readable) | set(new_scores)):
-                if readable.get(s) != new_scores.get(s):
-                    print(f"    {s}: stock {readable.get(s)}, new {new_scores.get(s)}")
+            for s in sorted(set(stock_scores) | set(new_scores)):
+                if stock_scores.get(s) != new_scores.get(s):
+                    print(f"    {s}: stock {stock_scores.get(s)}, new {new_scores.get(s)}")
 
     print(f"\n{'assignment':<24}{'subs':>5}{'stock s':>9}{'new s':>8}{'stock s/sub':>13}"
           f"{'new s/sub':>11}{'ratio':>7}")
@@ -255,9 +279,12 @@ def main():
     from coursekit import solution_notebook
 
     cell = next(c.source for c in solution_notebook(first).cells if c.cell_type == "code")
-    bare, imports = kernel_start(args.kernel_repeats, ROOT / "solutions" / first, cell)
-    print(f"  python3 kernel start + shutdown (jupyter_client), median of {args.kernel_repeats}: "
-          f"{bare:.2f} s; with {first}'s import cell: {imports:.2f} s")
+    for sandbox in (False, True):
+        with tempfile.TemporaryDirectory(prefix="grading-speed-") as tmp:
+            bare, imports = kernel_start(args.kernel_repeats, tmp, cell, sandbox)
+        print(f"  python3 kernel start + shutdown ({'in the sandbox' if sandbox else 'plain'}), "
+              f"median of {args.kernel_repeats}: {bare:.2f} s; with {first}'s import cell: "
+              f"{imports:.2f} s")
     print(f"  python -m nbgrader --version (interpreter + nbgrader import), median of 3: "
           f"{nbgrader_startup(3):.2f} s")
     with tempfile.TemporaryDirectory(prefix="grading-speed-") as tmp:

@@ -64,25 +64,25 @@ def graded(tmp_path_factory):
 
 def test_scores_and_their_histogram(graded):
     s = graded["summary"]
-    assert s["learners"] == ["alice", "bob", "carol", "mallory"]
-    assert s["scores"] == {"alice": 8.0, "bob": 0.0, "carol": 4.0, "mallory": 0.0}
+    assert s["learners"] == ["alice", "bob", "carol", "dave", "mallory"]
+    assert s["scores"] == {"alice": 8.0, "bob": 0.0, "carol": 4.0, "dave": 0.0, "mallory": 0.0}
     assert s["max_score"] == 8.0
     edges, counts = s["histogram"]["edges"], s["histogram"]["counts"]
     assert edges == [x - 0.5 for x in range(10)]                # one bin per point, 0..8
-    assert counts == [2, 0, 0, 0, 1, 0, 0, 0, 1]
+    assert counts == [3, 0, 0, 0, 1, 0, 0, 0, 1]
 
 
 def test_pass_rates_and_most_common_failures(graded):
     s = graded["summary"]
     assert s["tests"] == ["test_rnn_step", "test_rnn_forward"]
-    assert s["pass_rate"] == {"test_rnn_step": 0.25, "test_rnn_forward": 0.5}
+    assert s["pass_rate"] == {"test_rnn_step": 0.2, "test_rnn_forward": 0.4}
     assert s["passed"] == {"test_rnn_step": ["alice"], "test_rnn_forward": ["alice", "carol"]}
     step = s["failures"]["test_rnn_step"]
-    assert step["failed"] == 3 and step["count"] == 2
+    assert step["failed"] == 4 and step["count"] == 2
     assert step["learners"] == ["carol", "mallory"]
     assert "tanh" in step["message"] and step["message"].startswith("CheckFailure: ")
     forward = s["failures"]["test_rnn_forward"]
-    assert forward["failed"] == 2 and forward["count"] == 1
+    assert forward["failed"] == 3 and forward["count"] == 1
     assert INJECTED in s["messages"]["mallory"]["test_rnn_forward"]
     assert s["messages"]["alice"] == {}
 
@@ -91,15 +91,17 @@ def test_runtimes_and_pending_manual_grades(graded):
     s = graded["summary"]
     runtimes = s["runtimes"]
     assert set(runtimes) == set(s["learners"])
-    assert all(isinstance(r, float) and 0 < r < 300 for r in runtimes.values()), runtimes
-    assert s["median_runtime"] == statistics.median(runtimes.values())
+    assert runtimes["dave"] is None                     # a broken file never ran
+    ran = [r for who, r in runtimes.items() if who != "dave"]
+    assert all(isinstance(r, float) and 0 < r < 300 for r in ran), runtimes
+    assert s["median_runtime"] == statistics.median(ran)
     assert s["manual_pending"] == 0 and s["manual_pending_learners"] == []
 
 
 def test_submissions_needing_attention(graded):
     attention = dict(graded["summary"]["attention"])
     assert set(attention) == {"dave", "bob", "mallory"}
-    assert attention["dave"].startswith("nbgrader could not grade this notebook")
+    assert attention["dave"].startswith("dave_lesson01.ipynb: invalid JSON")
     assert attention["bob"].startswith("every test failed: CheckFailure: rnn_step is not "
                                        "written yet")
     assert attention["mallory"].startswith("every test failed: CheckFailure: ")

@@ -7,8 +7,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def normalize(requirement):
-    """'Name >= 1.0, <2' -> ('name', '<2,>=1.0')"""
-    match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", requirement)
+    """'Name >= 1.0, <2' -> ('name', '<2,>=1.0'); pip extras are dropped ('psycopg[binary]' is
+    conda's 'psycopg')."""
+    match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(?:\[[^\]]*\])?\s*(.*)$", requirement)
     name, spec = match.group(1), match.group(2)
     return re.sub(r"[-_.]+", "-", name).lower(), ",".join(sorted(spec.replace(" ", "").split(",")))
 

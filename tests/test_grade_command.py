@@ -54,10 +54,11 @@ def scores(db_url):
 def test_marks_match_what_nbgrader_gives(graded_class):
     result = graded_class["result"]
     assert result.returncode == 0, result.stdout + result.stderr
-    assert scores(graded_class["db_url"]) == {"alice": 8.0, "bob": 0.0, "carol": 4.0}
+    # dave's file is not a notebook: in the gradebook and the CSV with 0, and reported
+    assert scores(graded_class["db_url"]) == {"alice": 8.0, "bob": 0.0, "carol": 4.0, "dave": 0.0}
     rows = {r["student_id"]: float(r["score"]) for r in
             read_csv(graded_class["course"] / "autograder" / "grades.csv")}
-    assert rows == {"alice": 8.0, "bob": 0.0, "carol": 4.0}
+    assert rows == {"alice": 8.0, "bob": 0.0, "carol": 4.0, "dave": 0.0}
 
 
 def test_class_report_is_written(graded_class):
@@ -73,14 +74,14 @@ def test_every_id_is_reported_and_problems_are_named(graded_class):
         assert line in out
     assert "needs attention: notes.ipynb: no learner id" in out
     assert "needs attention: erin: 2 files for one learner" in out
-    assert "needs attention: dave: nbgrader could not grade this notebook" in out
+    assert "needs attention: dave: dave_lesson01.ipynb: invalid JSON" in out
 
 
 def test_feedback_for_every_graded_learner_without_hidden_tests(graded_class):
     for student in ("alice", "bob", "carol"):
         html = (graded_class["course"] / "autograder" / "feedback" / student / ASSIGNMENT /
                 f"{ASSIGNMENT}.html").read_text()
-        assert "check_against_reference" not in html and "HIDDEN TESTS" not in html
+        assert "hidden_check" not in html and "HIDDEN TESTS" not in html
     assert not (graded_class["course"] / "autograder" / "feedback" / "dave").exists()
 
 
@@ -90,9 +91,9 @@ def test_regrading_one_learner_replaces_only_their_grades(graded_class):
     result = run_grade(str(folder), "--student", "carol", "--jobs", "2",
                        "--root", str(graded_class["course"]), "--db-url", graded_class["db_url"])
     assert result.returncode == 0, result.stdout + result.stderr
-    assert scores(graded_class["db_url"]) == {"alice": 8.0, "bob": 0.0, "carol": 8.0}
+    assert scores(graded_class["db_url"]) == {"alice": 8.0, "bob": 0.0, "carol": 8.0, "dave": 0.0}
     with Gradebook(graded_class["db_url"]) as gb:   # replaced, not added
-        assert len(gb.assignment_submissions(ASSIGNMENT)) == 3
+        assert len(gb.assignment_submissions(ASSIGNMENT)) == 4
 
 
 def test_collect_reads_zips_and_submitted_trees(tmp_path):
@@ -120,4 +121,4 @@ def test_collect_reads_zips_and_submitted_trees(tmp_path):
     found = collect(ASSIGNMENT, tree)
     assert {s.student: s.origin for s in found.submissions} == {
         "carol": "submitted/ tree", "dan": "submitted/ tree, renamed notebook my copy.ipynb"}
-    assert [who for who, _ in found.problems] == ["eve"]
+    assert [who for who, _ in found.problems] == ["eve"] and found.missing == ["eve"]

@@ -41,10 +41,8 @@ def test_objects_that_fool_comparisons_fail():
         check_against_reference("rnn_step", lambda *args: Liar())
 
 
-def test_rnn_forward_is_graded_with_a_correct_step_and_the_learners_step_is_restored():
-    def rnn_step(x_t, h_prev, W_xh, W_hh, b_h):   # wrong: no tanh
-        return x_t @ W_xh.T + h_prev @ W_hh.T + b_h
-
+def forward_calling(rnn_step):
+    """A learner's notebook namespace: its rnn_step and an rnn_forward that calls it by name."""
     namespace = {"np": np, "rnn_step": rnn_step}
     exec("def rnn_forward(x, h0, W_xh, W_hh, b_h):\n"
          "    hs, h = [], h0\n"
@@ -52,6 +50,14 @@ def test_rnn_forward_is_graded_with_a_correct_step_and_the_learners_step_is_rest
          "        h = rnn_step(x_t, h, W_xh, W_hh, b_h)\n"
          "        hs.append(h)\n"
          "    return np.array(hs)\n", namespace)
+    return namespace
+
+
+def test_rnn_forward_is_graded_with_a_correct_step_and_the_learners_step_is_restored():
+    def rnn_step(x_t, h_prev, W_xh, W_hh, b_h):   # wrong: no tanh
+        return x_t @ W_xh.T + h_prev @ W_hh.T + b_h
+
+    namespace = forward_calling(rnn_step)
     check_against_reference("rnn_forward", namespace["rnn_forward"])
     assert namespace["rnn_step"] is rnn_step
 

@@ -1,0 +1,171 @@
+"""The trusted side of the hidden tests: compare a learner's function with the reference outside
+the learner's kernel, and remember every verdict.
+
+`Checker` listens on an abstract unix socket with a random name and token (handed to the kernel
+in RNNCOURSE_CHECKER) in a thread of the grading process. A hidden test cell connects
+(`rnncourse.grading.hidden_check`) and says which check it runs; the checker runs the ordinary
+`autograder.hidden.check_against_reference` here, with a `RemoteFunction` in place of the
+learner's function: each call sends the case's inputs to the kernel and gets back the result as
+plain data. The reference never enters the kernel. Functions that the checked function may call
+(hidden.DEPENDS) are computed here with the reference when the kernel asks, for that check only.
+
+`verdicts` lists (cell index, name, passed, message); autograder/execute.py turns a test cell's
+missing or failed verdict into an error output, whatever the kernel printed.
+"""
+import os
+import secrets
+import socket
+import threading
+import time
+
+import numpy as np
+
+from rnncourse.grading import (ENVIRONMENT, decode, encode, global_random_state, receive, send,
+                               set_global_random_state)
+
+from . import hidden
+from .reference import REFERENCE
+
+CONNECTION_TIMEOUT = 600      # seconds a kernel may take to answer one call (cells time out first)
+
+
+class LearnerError(Exception):
+    """The learner's function raised; `type_name` is the exception's class name in the kernel."""
+
+    def __init__(self, type_name, message):
+        super().__init__(message)
+        self.type_name = type_name
+
+
+def _exception(reply):
+    """The learner's exception, rebuilt here under its own class name (messages quote it)."""
+    name = reply["type"] if str(reply.get("type", "")).isidentifier() else "Exception"
+    if reply["kind"] == "warning":
+        return type(name, (RuntimeWarning,), {})(reply["message"])
+    if reply["kind"] == "not implemented":
+        return NotImplementedError(reply["message"])
+    return type(name, (LearnerError,), {})(name, reply["message"])
+
+
+class RemoteFunction:
+    """Calls the learner's function in the kernel over `sock`, for the check of `name`."""
+
+    def __init__(self, sock, name):
+        self.sock, self.name = sock, name
+        self.allowed = set(hidden.DEPENDS.get(name, []))
+
+    def __call__(self, *args):
+        send(self.sock, {"op": "call", "args": [encode(a) for a in args],
+                         "deps": sorted(self.allowed),
+                         "warnings_are_errors": self.name in hidden.NO_WARNINGS,
+                         "global_state": global_random_state()})
+        while True:
+            reply = receive(self.sock)
+            if reply["op"] == "reference":
+                self._answer_reference(reply)
+            elif reply["op"] == "result":
+                for arg, after in zip(args, reply["args_after"]):
+                    _write_back(arg, decode(after))
+                set_global_random_state(reply.get("global_state"))
+                return decode(reply["value"])
+            elif reply["op"] == "raised":
+                raise _exception(reply)
+            else:
+                raise ConnectionError(f"unexpected message {reply.get('op')!r}")
+
+    def _answer_reference(self, request):
+        name = request.get("name")
+        if name not in self.allowed:
+            send(self.sock, {"op": "refused", "message": f"{name} is not available here"})
+            return
+        try:
+            value = REFERENCE[name](*[decode(a) for a in request["args"]])
+        except Exception as err:
+            send(self.sock, {"op": "refused", "message": f"{type(err).__name__}: {err}"})
+            return
+        send(self.sock, {"op": "value", "value": encode(value)})
+
+
+def _write_back(arg, after):
+    """Mirror in-place changes the learner's function made to an argument (hidden tests check
+    that arguments are left unchanged)."""
+    if isinstance(arg, np.ndarray) and isinstance(after, np.ndarray) and after.shape == arg.shape:
+        arg[...] = after
+    elif isinstance(arg, np.ndarray) and isinstance(after, np.ndarray):
+        arg[...] = np.nan                      # reshaped in place: certainly not unchanged
+    elif isinstance(arg, dict) and isinstance(after, dict):
+        arg.clear()
+        arg.update(after)
+
+
+class Checker:
+    """One notebook's checker: `start()`, hand `environment()` to the kernel, set `cell` to the
+    index of the cell being run, `stop()`; read `verdicts`."""
+
+    def __init__(self):
+        self.name = f"rnncourse-checker-{os.getpid()}-{secrets.token_hex(8)}"
+        self.token = secrets.token_hex(16)
+        self.cell = None
+        self.verdicts = []
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._stopped = False
+
+    def environment(self):
+        return {ENVIRONMENT: f"{self.name}|{self.token}"}
+
+    def start(self):
+        self._sock.bind("\0" + self.name)
+        self._sock.listen(4)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stopped = True
+        try:
+            poke = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            poke.connect("\0" + self.name)
+            poke.close()
+        except OSError:
+            pass
+        self._thread.join(timeout=5)
+        self._sock.close()
+
+    def _serve(self):
+        while not self._stopped:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            if self._stopped:
+                conn.close()
+                return
+            with conn:
+                conn.settimeout(CONNECTION_TIMEOUT)
+                try:
+                    self._session(conn)
+                except Exception as err:      # a broken or hostile client: no verdict recorded
+                    self._record(None, False, f"the check's connection failed ({err})")
+
+    def _record(self, name, passed, message):
+        self.verdicts.append((self.cell, name, passed, message))
+
+    def _session(self, conn):
+        request = receive(conn, limit=1 << 20)
+        if request.get("op") != "check" or not secrets.compare_digest(
+                str(request.get("token")), self.token):
+            return
+        name = request.get("name")
+        if name not in REFERENCE:
+            send(conn, {"op": "verdict", "passed": False, "message": f"no hidden test {name!r}"})
+            return
+        fn = RemoteFunction(conn, name) if request.get("callable") else decode(request["value"])
+        started = time.perf_counter()
+        try:
+            hidden.check_against_reference(name, fn)
+        except hidden.HiddenTestFailure as failure:
+            self._record(name, False, str(failure))
+            send(conn, {"op": "verdict", "passed": False, "message": str(failure)})
+            return
+        self._record(name, True, f"passed in {time.perf_counter() - started:.2f} s")
+        send(conn, {"op": "verdict", "passed": True, "message": ""})

@@ -1,0 +1,96 @@
+"""One nbgrader process for one shard of a class (run by autograder/grade.py in the shard's course
+folder, where nbgrader_config.py lives):
+
+    python -m autograder.shard register ASSIGNMENT --release DIR
+    python -m autograder.shard grade ASSIGNMENT STUDENT... [--feedback] [--register DIR] --result FILE.json
+
+`register` records the assignment in the gradebook (nbgrader's generate_assignment). `grade`
+(after registering, with --register) autogrades the shard's learners one after another and then writes their feedback, all through
+nbgrader's own NbGraderAPI in this one process: one interpreter start and one import of nbgrader
+per shard instead of one per nbgrader command. FILE.json gets, per learner, whether autograde and
+feedback succeeded and, if not, nbgrader's log and traceback; a line "graded STUDENT" on stdout
+follows every learner.
+"""
+import argparse
+import json
+import pathlib
+import sys
+import time
+
+# jsonschema imports the optional RFC 3987 checker (rfc3987-syntax builds a grammar at import:
+# about 2 s on this machine) for formats nbgrader never validates; without it, that format is
+# simply not checked.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+
+def api(**overrides):
+    """nbgrader's API configured by ./nbgrader_config.py (and `overrides` {"Section.trait": v})."""
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(pathlib.Path.cwd())).load_config()
+    for key, value in overrides.items():
+        section, trait = key.split(".")
+        setattr(config[section], trait, value)
+    return NbGraderAPI(config=config)
+
+
+def register(assignment, release):
+    result = api(**{"CourseDirectory.release_directory": release}).generate_assignment(
+        assignment, force=True, create=True)
+    if not result["success"]:
+        sys.stderr.write(result.get("log", "") + result.get("error", ""))
+        return 1
+    return 0
+
+
+def grade(assignment, students, feedback, result_path, release=None):
+    grader = api(**({"CourseDirectory.release_directory": release} if release else {}))
+    results = {}
+    if release:                     # register the assignment in this shard's own gradebook first
+        outcome = grader.generate_assignment(assignment, force=True, create=True)
+        if not outcome["success"]:
+            log = outcome.get("log", "") + outcome.get("error", "")
+            results = {s: {"autograde": False, "seconds": 0.0, "log": log} for s in students}
+            pathlib.Path(result_path).write_text(json.dumps(results, indent=1))
+            return 1
+    for student in students:
+        started = time.perf_counter()
+        outcome = grader.autograde(assignment, student, force=True, create=True)
+        results[student] = {"autograde": outcome["success"],
+                            "seconds": time.perf_counter() - started,
+                            "log": "" if outcome["success"] else outcome.get("log", "") +
+                            outcome.get("error", "")}
+        print(f"graded {student}", flush=True)
+    if feedback:
+        for student in students:
+            if results[student]["autograde"]:
+                outcome = grader.generate_feedback(assignment, student, force=True)
+                results[student]["feedback"] = outcome["success"]
+                if not outcome["success"]:
+                    results[student]["log"] += outcome.get("log", "") + outcome.get("error", "")
+    pathlib.Path(result_path).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    reg = commands.add_parser("register")
+    reg.add_argument("assignment")
+    reg.add_argument("--release", required=True)
+    run = commands.add_parser("grade")
+    run.add_argument("assignment")
+    run.add_argument("students", nargs="+")
+    run.add_argument("--feedback", action="store_true")
+    run.add_argument("--result", required=True)
+    run.add_argument("--register", metavar="RELEASE", help="register the assignment first "
+                                                         "(release into this folder)")
+    args = parser.parse_args(argv)
+    if args.command == "register":
+        return register(args.assignment, args.release)
+    return grade(args.assignment, args.students, args.feedback, args.result, args.register)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
