@@ -8,10 +8,10 @@ the learner id in the file name: the part matched by --id-pattern; every file's 
 and a file without one, or a second file for the same id, is reported and not graded).
 
 How: the learners are split into N shards. Each shard is a throw-away nbgrader course with its own
-SQLite gradebook (SQLite is not safe for concurrent writers), and N processes run at once, one
-per shard (autograder/shard.py: nbgrader's generate_assignment to register the assignment, then
-autograde and generate_feedback for each of its learners, through nbgrader's API in one
-interpreter), while the course gradebook registers the assignment too. Every kernel runs in the sandbox and every hidden test
+SQLite gradebook (SQLite is not safe for concurrent writers), copied from one template in which
+the assignment was registered (at the same time as in the course gradebook), and N processes run
+at once, one per shard (autograder/shard.py: nbgrader's autograde, then generate_feedback, for
+each of its learners, through nbgrader's API in one interpreter). Every kernel runs in the sandbox and every hidden test
 is judged by the checker (the course configuration: autograder/execute.py, sandbox.py,
 checker.py). Files that are not notebooks are not run: their learners get 0 and a reason. Grades
 and comments are then merged, one writer at a time, into the course gradebook (SQLite or a
@@ -337,23 +337,23 @@ def grade(assignment, submissions=None, jobs=None, student=None, db_url=None, ro
                 unreadable.append(sub.student)
                 problems.append((sub.student, f"{sub.path.name}: {err}; scored 0"))
         main_course = Course(root, db_url, settings=settings)
-        main_log = open(work / "register-main.log", "w+")
-
-        def registered(process):
-            if process.wait() != 0:
-                main_log.seek(0)
-                raise SystemExit(f"nbgrader generate_assignment {assignment} failed:\n"
-                                 f"{main_log.read()}")
-
-        if db_url.startswith("postgresql"):     # a gradebook other machines may share: take turns
-            with gradebook_lock(db_url):
-                registering = main_course.start_register(assignment, main_log)
-                registered(registering)
-        else:                                   # registered while the shards grade
-            registering = main_course.start_register(assignment, main_log)
+        template = work / "template.db"          # the assignment's cells, registered once
+        with gradebook_lock(db_url):             # other machines may share a PostgreSQL gradebook
+            registering = [(course, course.start_register(assignment, log), log)
+                           for course, log in (
+                               (main_course, open(work / "register-main.log", "w+")),
+                               (Course(work / "template" / "course", f"sqlite:///{template}"),
+                                open(work / "register-template.log", "w+")))]
+            for course, process, log in registering:        # both at once
+                if process.wait() != 0:
+                    log.seek(0)
+                    raise SystemExit(f"nbgrader generate_assignment {assignment} failed:\n"
+                                     f"{log.read()}")
+                log.close()
         shards = [readable[i::jobs] for i in range(jobs) if readable[i::jobs]]
         courses = []
         for i, members in enumerate(shards):
+            shutil.copy(template, work / f"shard{i}.db")
             course = Course(work / f"shard{i}" / "course", f"sqlite:///{work / f'shard{i}.db'}",
                             settings=settings)
             for sub in members:
@@ -365,7 +365,6 @@ def grade(assignment, submissions=None, jobs=None, student=None, db_url=None, ro
         logs = [open(work / f"shard{i}.log", "w") for i in range(len(courses))]
         running = [c.start_shard("grade", assignment, *[s.student for s in members],
                                  "--result", str(work / f"shard{i}.json"),
-                                 "--register", str(work / f"shard{i}-release"),
                                  *(["--feedback"] if feedback else []), log=log)
                    for i, ((c, members), log) in enumerate(zip(courses, logs))]
         total = len(readable)
@@ -383,8 +382,6 @@ def grade(assignment, submissions=None, jobs=None, student=None, db_url=None, ro
         if not quiet:
             _progress(total, total, times["prepared"])
             sys.stderr.write("\n")
-        registered(registering)
-        main_log.close()
         times["autograded"] = time.perf_counter()
         failed = set()
         logs_dir.mkdir(parents=True, exist_ok=True)

@@ -2,10 +2,10 @@
 folder, where nbgrader_config.py lives):
 
     python -m autograder.shard register ASSIGNMENT --release DIR
-    python -m autograder.shard grade ASSIGNMENT STUDENT... [--feedback] [--register DIR] --result FILE.json
+    python -m autograder.shard grade ASSIGNMENT STUDENT... [--feedback] --result FILE.json
 
 `register` records the assignment in the gradebook (nbgrader's generate_assignment). `grade`
-(after registering, with --register) autogrades the shard's learners one after another and then writes their feedback, all through
+autogrades the shard's learners one after another and then writes their feedback, all through
 nbgrader's own NbGraderAPI in this one process: one interpreter start and one import of nbgrader
 per shard instead of one per nbgrader command. FILE.json gets, per learner, whether autograde and
 feedback succeeded and, if not, nbgrader's log and traceback; a line "graded STUDENT" on stdout
@@ -44,16 +44,9 @@ def register(assignment, release):
     return 0
 
 
-def grade(assignment, students, feedback, result_path, release=None):
-    grader = api(**({"CourseDirectory.release_directory": release} if release else {}))
+def grade(assignment, students, feedback, result_path):
+    grader = api()
     results = {}
-    if release:                     # register the assignment in this shard's own gradebook first
-        outcome = grader.generate_assignment(assignment, force=True, create=True)
-        if not outcome["success"]:
-            log = outcome.get("log", "") + outcome.get("error", "")
-            results = {s: {"autograde": False, "seconds": 0.0, "log": log} for s in students}
-            pathlib.Path(result_path).write_text(json.dumps(results, indent=1))
-            return 1
     for student in students:
         started = time.perf_counter()
         outcome = grader.autograde(assignment, student, force=True, create=True)
@@ -84,12 +77,10 @@ def main(argv=None):
     run.add_argument("students", nargs="+")
     run.add_argument("--feedback", action="store_true")
     run.add_argument("--result", required=True)
-    run.add_argument("--register", metavar="RELEASE", help="register the assignment first "
-                                                         "(release into this folder)")
     args = parser.parse_args(argv)
     if args.command == "register":
         return register(args.assignment, args.release)
-    return grade(args.assignment, args.students, args.feedback, args.result, args.register)
+    return grade(args.assignment, args.students, args.feedback, args.result)
 
 
 if __name__ == "__main__":
