@@ -30,11 +30,7 @@ CONNECTION_TIMEOUT = 600      # seconds a kernel may take to answer one call (ce
 
 
 class LearnerError(Exception):
-    """The learner's function raised; `type_name` is the exception's class name in the kernel."""
-
-    def __init__(self, type_name, message):
-        super().__init__(message)
-        self.type_name = type_name
+    """The learner's function raised (rebuilt under the exception's class name in the kernel)."""
 
 
 def _exception(reply):
@@ -44,7 +40,7 @@ def _exception(reply):
         return type(name, (RuntimeWarning,), {})(reply["message"])
     if reply["kind"] == "not implemented":
         return NotImplementedError(reply["message"])
-    return type(name, (LearnerError,), {})(name, reply["message"])
+    return type(name, (LearnerError,), {})(reply["message"])
 
 
 class RemoteFunction:

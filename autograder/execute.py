@@ -32,6 +32,7 @@ from .checker import Checker
 from .sandbox import ROOT, available
 
 HIDDEN_CALL = re.compile(r"hidden_check\(\s*[\"'](\w+)[\"']")
+TRUNCATED = "output truncated by the grader"
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -142,7 +143,7 @@ class SandboxedExecute(Execute):
             return super().preprocess_cell(cell, resources, index)
         except CellTimeoutError:
             # the time limit's interrupt was ignored (signal handlers, C code): stop the kernel
-            process = getattr(getattr(self.km, "provisioner", None), "process", None)
+            process = self._kernel_process()
             if process is not None:
                 process.kill()
             self._dead = (f"this cell ran past the {self.timeout} s limit and ignored the "
@@ -155,8 +156,11 @@ class SandboxedExecute(Execute):
                                                      f"{self._dead}"))
             return cell, resources
 
+    def _kernel_process(self):
+        return getattr(getattr(self.km, "provisioner", None), "process", None)
+
     def _death_reason(self):
-        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        process = self._kernel_process()
         code = process.poll() if process is not None else None
         if code is None:
             return "it stopped answering"
@@ -176,21 +180,17 @@ class SandboxedExecute(Execute):
             used = self._sizes.get(cell_index, 0)
             self._sizes[cell_index] = used + size
             limit = self.max_output_kb << 10
-            if used + size > limit and msg["msg_type"] == "stream" and used < limit:
-                content["text"] = content["text"][:limit - used]     # keep the first part
-                out = super().output(outs, msg, display_id, cell_index)
-                outs.append(NotebookNode(
-                    output_type="stream", name="stdout",
-                    text=f"\n... output truncated by the grader: more than "
-                         f"{self.max_output_kb} KiB in one cell ...\n"))
-                return out
             if used + size > limit:
+                out = None
+                if msg["msg_type"] == "stream" and used < limit:
+                    content["text"] = content["text"][:limit - used]     # keep the first part
+                    out = super().output(outs, msg, display_id, cell_index)
                 if used <= limit:
                     outs.append(NotebookNode(
                         output_type="stream", name="stdout",
-                        text=f"\n... output truncated by the grader: more than "
-                             f"{self.max_output_kb} KiB in one cell ...\n"))
-                return None
+                        text=f"\n... {TRUNCATED}: more than {self.max_output_kb} KiB in one "
+                             "cell ...\n"))
+                return out
         return super().output(outs, msg, display_id, cell_index)
 
     # ------------------------------------------------------------------ after the run
@@ -240,7 +240,7 @@ def findings(nb):
                     "ran past the time limit and was interrupted" if ename == "CellTimeoutError"
                     else "hit the memory cap" if ename.endswith("MemoryError") else "")
                 found.append((name, f"{ename}: {what}"))
-            elif kind == "stream" and "output truncated by the grader" in output.get("text", ""):
+            elif kind == "stream" and TRUNCATED in output.get("text", ""):
                 found.append((name, "output truncated: more than the grader keeps per cell"))
     return found
 

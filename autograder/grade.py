@@ -126,7 +126,8 @@ def _from_files(files, id_pattern):
 
 
 def read_submission(path):
-    """The notebook at `path` as nbformat 4, or raise ValueError with the reason in a learner's
+    """(notebook, the nbformat version it was submitted in): the notebook at `path` as nbformat 4,
+    or raise ValueError with the reason in a learner's
     terms (empty file, invalid JSON, not a notebook, unsupported nbformat)."""
     data = pathlib.Path(path).read_bytes()
     if not data.strip():
@@ -144,8 +145,7 @@ def read_submission(path):
         raise ValueError(f"not a readable notebook ({type(err).__name__}: {err})") from None
     if not isinstance(nb.get("cells"), list):
         raise ValueError("not a notebook (no list of cells)")
-    nb.metadata.setdefault("rnncourse", {})["submitted_nbformat"] = raw.get("nbformat")
-    return nb
+    return nb, raw.get("nbformat")
 
 
 def deduplicate(nb):
@@ -196,12 +196,9 @@ class Course:
         return subprocess.run(self.command(*args), cwd=self.cwd, env=nbgrader_env(),
                               capture_output=True, text=True)
 
-    def start(self, *args, log):
-        return self.start_shard(*args, log=log, module="nbgrader")
-
-    def start_shard(self, *args, log, module="autograder.shard"):
-        """Start `python -m autograder.shard ARGS` (or another module) in this course."""
-        return subprocess.Popen([sys.executable, "-m", module, *args], cwd=self.cwd,
+    def start_shard(self, *args, log):
+        """Start `python -m autograder.shard ARGS` in this course."""
+        return subprocess.Popen([sys.executable, "-m", "autograder.shard", *args], cwd=self.cwd,
                                 env=nbgrader_env(), stdout=log, stderr=subprocess.STDOUT,
                                 text=True)
 
@@ -323,14 +320,13 @@ def grade(assignment, submissions=None, jobs=None, student=None, db_url=None, ro
         readable, unreadable = [], []
         for sub in subs:
             try:
-                sub.notebook = read_submission(sub.path)
+                sub.notebook, version = read_submission(sub.path)
                 readable.append(sub)
                 copies = deduplicate(sub.notebook)
                 if copies:
                     problems.append((sub.student, f"duplicated cells: later copies of "
                                                   f"{', '.join(sorted(set(copies)))} are not "
                                                   "graded (the first copy is)"))
-                version = sub.notebook.metadata["rnncourse"].pop("submitted_nbformat")
                 if version != 4:
                     sub.origin += f" (nbformat {version}, upgraded to 4)"
             except ValueError as err:
