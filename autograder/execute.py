@@ -26,7 +26,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Bool, Integer, List, Unicode, default
 
 from .checker import Checker
 from .sandbox import ROOT, available
@@ -80,6 +80,12 @@ class SandboxedExecute(Execute):
     max_output_kb = Integer(512, help="Output kept per cell, KiB").tag(config=True)
     start_attempts = Integer(3, help="Kernel starts to try before giving up on a notebook"
                              ).tag(config=True)
+
+    @default("shutdown_kernel")
+    def _kill_after_the_last_cell(self):
+        # a graded kernel has nothing to save: kill it (and its process group) at once instead of
+        # asking it to shut down and polling until it has (about 0.4 s per notebook here)
+        return "immediate"
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxKernelManager)

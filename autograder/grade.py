@@ -9,8 +9,8 @@ and a file without one, or a second file for the same id, is reported and not gr
 
 How: the learners are split into N shards. Each shard is a throw-away nbgrader course with its own
 SQLite gradebook (SQLite is not safe for concurrent writers), copied from one template in which
-the assignment was registered (at the same time as in the course gradebook), and N processes run
-at once, one per shard (autograder/shard.py: nbgrader's autograde, then generate_feedback, for
+the assignment was registered (the shard processes start meanwhile and wait for their copies; the
+course gradebook is registered while they grade), and N processes run at once, one per shard (autograder/shard.py: nbgrader's autograde, then generate_feedback, for
 each of its learners, through nbgrader's API in one interpreter). Every kernel runs in the sandbox and every hidden test
 is judged by the checker (the course configuration: autograder/execute.py, sandbox.py,
 checker.py). Files that are not notebooks are not run: their learners get 0 and a reason. Grades
@@ -202,17 +202,21 @@ class Course:
                                 env=nbgrader_env(), stdout=log, stderr=subprocess.STDOUT,
                                 text=True)
 
-    def start_register(self, assignment, log):
+    def start_register(self, assignment):
+        """Start recording the assignment and its cells in this course's gradebook; returns the
+        process and its log (a temporary file)."""
         release = self.root.parent / f"{self.root.name}-release"
-        return self.start_shard("register", assignment, "--release", str(release), log=log)
+        log = tempfile.TemporaryFile("w+")
+        return self.start_shard("register", assignment, "--release", str(release), log=log), log
 
-    def register(self, assignment):
-        """Record the assignment and its cells in this course's gradebook."""
-        with tempfile.TemporaryFile("w+") as log:
-            if self.start_register(assignment, log).wait() != 0:
-                log.seek(0)
-                raise SystemExit(f"nbgrader generate_assignment {assignment} failed:\n"
-                                 f"{log.read()}")
+
+def _wait(registering, assignment):
+    """Wait for a `start_register` process; fail with its log."""
+    process, log = registering
+    with log:
+        if process.wait() != 0:
+            log.seek(0)
+            raise SystemExit(f"nbgrader generate_assignment {assignment} failed:\n{log.read()}")
 
 
 @contextlib.contextmanager
@@ -311,6 +315,7 @@ def grade(assignment, submissions=None, jobs=None, student=None, db_url=None, ro
                 **(settings or {})}
     work = pathlib.Path(tempfile.mkdtemp(prefix=f"grade-{assignment}-"))
     logs_dir = root / "autograder" / "logs"
+    running = []                                 # shard processes
     try:
         collected = collect(assignment, source, id_pattern, work)
         subs = [s for s in collected.submissions if student is None or s.student == student]
@@ -334,35 +339,33 @@ def grade(assignment, submissions=None, jobs=None, student=None, db_url=None, ro
                 problems.append((sub.student, f"{sub.path.name}: {err}; scored 0"))
         main_course = Course(root, db_url, settings=settings)
         template = work / "template.db"          # the assignment's cells, registered once
-        with gradebook_lock(db_url):             # other machines may share a PostgreSQL gradebook
-            registering = [(course, course.start_register(assignment, log), log)
-                           for course, log in (
-                               (main_course, open(work / "register-main.log", "w+")),
-                               (Course(work / "template" / "course", f"sqlite:///{template}"),
-                                open(work / "register-template.log", "w+")))]
-            for course, process, log in registering:        # both at once
-                if process.wait() != 0:
-                    log.seek(0)
-                    raise SystemExit(f"nbgrader generate_assignment {assignment} failed:\n"
-                                     f"{log.read()}")
-                log.close()
+        registering = Course(work / "template" / "course", f"sqlite:///{template}").start_register(
+            assignment)
+        # the shards start now and wait for their gradebooks (copies of the template)
         shards = [readable[i::jobs] for i in range(jobs) if readable[i::jobs]]
-        courses = []
+        courses, logs = [], []
         for i, members in enumerate(shards):
-            shutil.copy(template, work / f"shard{i}.db")
             course = Course(work / f"shard{i}" / "course", f"sqlite:///{work / f'shard{i}.db'}",
                             settings=settings)
+            logs.append(open(work / f"shard{i}.log", "w"))
+            running.append(course.start_shard(
+                "grade", assignment, *[s.student for s in members],
+                "--result", str(work / f"shard{i}.json"), "--wait-for", str(work / f"shard{i}.db"),
+                *(["--feedback"] if feedback else []), log=logs[-1]))
             for sub in members:
                 folder = course.folder("submitted") / sub.student / assignment
                 folder.mkdir(parents=True, exist_ok=True)
                 nbformat.write(sub.notebook, str(folder / _notebook_name(assignment)))
             courses.append((course, members))
+        _wait(registering, assignment)
+        for i in range(len(courses)):
+            shutil.copy(template, work / f"shard{i}.db.part")
+            os.rename(work / f"shard{i}.db.part", work / f"shard{i}.db")      # all at once
         times["prepared"] = time.perf_counter()
-        logs = [open(work / f"shard{i}.log", "w") for i in range(len(courses))]
-        running = [c.start_shard("grade", assignment, *[s.student for s in members],
-                                 "--result", str(work / f"shard{i}.json"),
-                                 *(["--feedback"] if feedback else []), log=log)
-                   for i, ((c, members), log) in enumerate(zip(courses, logs))]
+        # the course gradebook, while the shards grade (other machines may share a PostgreSQL
+        # gradebook: take turns with them)
+        with gradebook_lock(db_url):
+            _wait(main_course.start_register(assignment), assignment)
         total = len(readable)
         # imported while the shards work (matplotlib, nbclient: about a second on this machine)
         from .execute import findings
@@ -375,6 +378,7 @@ def grade(assignment, submissions=None, jobs=None, student=None, db_url=None, ro
             time.sleep(0.5)
         for log in logs:
             log.close()
+        running = []
         if not quiet:
             _progress(total, total, times["prepared"])
             sys.stderr.write("\n")
@@ -422,6 +426,10 @@ def grade(assignment, submissions=None, jobs=None, student=None, db_url=None, ro
         return {"graded": sorted(graded), "problems": problems, "csv": csv_path, "report": report,
                 "mapping": [s.origin for s in subs], "times": times, "jobs": jobs}
     finally:
+        for process in running:                  # only after a failure: never leave shards behind
+            if process.poll() is None:
+                process.kill()
+                process.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -122,3 +122,13 @@ def test_collect_reads_zips_and_submitted_trees(tmp_path):
     assert {s.student: s.origin for s in found.submissions} == {
         "carol": "submitted/ tree", "dan": "submitted/ tree, renamed notebook my copy.ipynb"}
     assert [who for who, _ in found.problems] == ["eve"] and found.missing == ["eve"]
+
+
+def test_new_gradebooks_get_the_schema_version_nbgrader_gives_them():
+    """The shards stamp a new gradebook with the alembic revision read in-process; it must be the
+    one nbgrader's own `alembic heads` subprocess reports, or nbgrader would try to migrate it."""
+    from nbgrader.api import get_alembic_version
+
+    from autograder.shard import alembic_head
+
+    assert alembic_head() == get_alembic_version()
