@@ -8,13 +8,12 @@ Each graded function is judged on its own: where it may call another graded func
 learner's (rnn_forward calls rnn_step), the reference version is put in its place for the check,
 so one mistake costs the points of one test.
 """
-import contextlib
 import warnings
 
 import numpy as np
 
 from rnncourse.checks.common import copy_value, same_value
-from rnncourse.grading import HiddenTestFailure  # noqa: F401  (one class on both sides)
+from rnncourse.grading import HiddenTestFailure, swapped_globals  # one class on both sides
 
 from .cases import ARGUMENTS, cases
 from .reference import REFERENCE
@@ -42,21 +41,9 @@ RTOL = 1e-9
 ATOL = 1e-12
 
 
-@contextlib.contextmanager
 def _reference_dependencies(name, fn):
     """Temporarily put the reference versions of `name`'s dependencies into fn's globals."""
-    namespace = getattr(fn, "__globals__", None)
-    saved = {}
-    if namespace is not None:
-        for dep in DEPENDS.get(name, []):
-            if dep in namespace:
-                saved[dep] = namespace[dep]
-                namespace[dep] = REFERENCE[dep]
-    try:
-        yield
-    finally:
-        if namespace is not None:
-            namespace.update(saved)
+    return swapped_globals(fn, {dep: REFERENCE[dep] for dep in DEPENDS.get(name, [])})
 
 
 def _as_plain_array(value, what):

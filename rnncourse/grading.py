@@ -20,6 +20,7 @@ this process with the reference from the repository's `autograder` package.
 This module holds no answers: no reference code, no expected values.
 """
 import base64
+import contextlib
 import io
 import json
 import os
@@ -133,19 +134,32 @@ def set_global_random_state(state):
 
 # ----------------------------------------------------------------------------- learner's side
 
-def _run(fn, request, sock):
-    """Call the learner's fn as the checker asked; report what happened as data."""
-    args = [decode(a) for a in request["args"]]
+@contextlib.contextmanager
+def swapped_globals(fn, replacements):
+    """While inside, the names in `replacements` ({name: object}) that fn's module defines are
+    replaced there (a learner's function calls its own module's functions through its globals);
+    the learner's objects are put back afterwards, whatever happens."""
     namespace = getattr(fn, "__globals__", None)
     saved = {}
     if namespace is not None:
-        for dep in request.get("deps", []):
-            if dep in namespace:
-                saved[dep] = namespace[dep]
-                namespace[dep] = _remote_reference(dep, sock)
+        for name, replacement in replacements.items():
+            if name in namespace:
+                saved[name] = namespace[name]
+                namespace[name] = replacement
+    try:
+        yield
+    finally:
+        if namespace is not None:
+            namespace.update(saved)
+
+
+def _run(fn, request, sock):
+    """Call the learner's fn as the checker asked; report what happened as data."""
+    args = [decode(a) for a in request["args"]]
+    references = {dep: _remote_reference(dep, sock) for dep in request.get("deps", [])}
     set_global_random_state(request.get("global_state"))
     try:
-        with warnings.catch_warnings():
+        with swapped_globals(fn, references), warnings.catch_warnings():
             if request.get("warnings_are_errors"):
                 warnings.simplefilter("error")
             result = fn(*args)
@@ -157,9 +171,6 @@ def _run(fn, request, sock):
                 "message": str(err)}
     except Exception as err:
         return {"op": "raised", "kind": "error", "type": type(err).__name__, "message": str(err)}
-    finally:
-        if namespace is not None:
-            namespace.update(saved)
     return {"op": "result", "value": encode(result), "args_after": [encode(a) for a in args],
             "global_state": global_random_state()}
 
