@@ -149,3 +149,22 @@ class Course(grade.Course):
             nb = gb.find_submission_notebook(notebook_id, assignment, student)
             return {g.name: {"score": g.score, "max_score": g.max_score,
                              "needs_manual_grade": g.needs_manual_grade} for g in nb.grades}
+
+
+def outputs_by_cell(nb):
+    """{cell id: all its outputs as text (stream text, data keys and values, errors)}."""
+    texts = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        parts = []
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                parts.append(out.text)
+            elif out.output_type == "error":
+                parts.append(f"ERROR {out.ename}: {out.evalue}")
+            else:
+                for key, value in out.get("data", {}).items():
+                    parts.append(f"{key}: {value if key.startswith('text') else ''}")
+        texts[cell.id] = "\n".join(parts)
+    return texts

@@ -21,7 +21,8 @@ def pip_dependencies():
 
 
 def conda_dependencies():
-    """The top-level conda packages of environment.yml (not python, pip or the pip section)."""
+    """The packages of environment.yml: the top-level conda packages (not python or pip) and the
+    packages of its pip section (not its options such as --editable)."""
     deps, in_deps = [], False
     for line in (ROOT / "environment.yml").read_text().splitlines():
         if line.startswith("dependencies:"):
@@ -29,6 +30,10 @@ def conda_dependencies():
         elif in_deps and re.match(r"^  - ", line):
             item = line[4:].split("#")[0].strip()
             if item and not item.startswith("pip") and not item.startswith("python"):
+                deps.append(item)
+        elif in_deps and re.match(r"^      - ", line):
+            item = line.split("- ", 1)[1].split("#")[0].strip()
+            if item and not item.startswith("-"):
                 deps.append(item)
         elif in_deps and line and not line.startswith(" "):
             in_deps = False

@@ -13,28 +13,9 @@ from nbclient import NotebookClient
 
 from autograder.release import ROOT, nbgrader
 from coursekit import (ASSIGNMENTS, copy_supporting_files, filled, hidden_test_lines,
-                       mark_scheme_lines, notebook_name, release_notebook, solution_lines,
-                       solution_notebook, solutions)
+                       mark_scheme_lines, notebook_name, outputs_by_cell, release_notebook,
+                       solution_lines, solution_notebook, solutions)
 from lessons import load
-
-
-def outputs_by_cell(nb):
-    """{cell id: all its outputs as text (stream text, data keys and values, errors)}."""
-    texts = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        parts = []
-        for out in cell.outputs:
-            if out.output_type == "stream":
-                parts.append(out.text)
-            elif out.output_type == "error":
-                parts.append(f"ERROR {out.ename}: {out.evalue}")
-            else:
-                for key, value in out.get("data", {}).items():
-                    parts.append(f"{key}: {value if key.startswith('text') else ''}")
-        texts[cell.id] = "\n".join(parts)
-    return texts
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
