@@ -265,17 +265,21 @@ class LabPage:
         url = f"{server.url}/lab/workspaces/{server.next_workspace()}?reset"
         try:
             self.page.goto(url, timeout=APP_START * 1000)
-            self.page.wait_for_function("() => window.jupyterapp !== undefined",
-                                        timeout=APP_START * 1000)
-            self.page.evaluate("async () => { await window.jupyterapp.restored; }")
-            self.page.wait_for_selector("#jupyterlab-splash", state="detached",
-                                        timeout=APP_START * 1000)
+            self.wait_for_app()
         except Exception as e:      # noqa: BLE001 - say what the page and the server said
             self.context.close()
             raise BrowserTestError(
                 f"JupyterLab did not load at {url}: {e}\n--- browser console:\n"
                 + "\n".join(self.console[-50:]) + f"\n--- server log:\n{tail(server.log_text())}"
             ) from None
+
+    def wait_for_app(self):
+        """Until JupyterLab (of this page's latest load) is up and its layout restored."""
+        self.page.wait_for_function("() => window.jupyterapp !== undefined",
+                                    timeout=APP_START * 1000)
+        self.page.evaluate("async () => { await window.jupyterapp.restored; }")
+        self.page.wait_for_selector("#jupyterlab-splash", state="detached",
+                                    timeout=APP_START * 1000)
 
     def failure_sections(self):
         shot = self.server.tmp / f"failure-{len(list(self.server.tmp.glob('failure-*.png')))}.png"
