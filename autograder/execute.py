@@ -2,7 +2,9 @@
 nbgrader_config.py).
 
 - The kernel runs in the sandbox of autograder/sandbox.py (its own user, a private file system
-  view, memory / CPU / file-size / process limits).
+  view, memory / CPU / file-size / process limits). With SandboxKernelManager.zygote (on in the
+  grading command) it is forked from a warm process that has imported ipykernel, numpy and
+  matplotlib once (autograder/zygote.py), behind the same sandbox.
 - Hidden tests are judged outside the kernel by autograder/checker.py. After the run, every
   graded test cell that calls `hidden_check(NAME, ...)` needs the checker's own passing verdict
   for NAME, recorded while that cell ran; otherwise the cell gets an error output
@@ -28,6 +30,7 @@ from nbgrader.preprocessors import Execute
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode, default
 
+from . import zygote
 from .checker import Checker
 from .sandbox import ROOT, available
 
@@ -47,21 +50,40 @@ class SandboxKernelManager(AsyncKernelManager):
     hide = List(Unicode(), help="More folders to cover (the course root is always covered)"
                 ).tag(config=True)
     workdir = Unicode("", help="The notebook's folder (set by the Execute preprocessor)")
+    zygote = Bool(False, help="Fork each kernel from a warm process that has imported ipykernel, "
+                  "numpy and matplotlib once (autograder/zygote.py) instead of starting a new "
+                  "interpreter; the same sandbox either way").tag(config=True)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
+        self._kernel_pid_file = None
         if self.enabled:
             workdir = self.workdir or kw.get("cwd") or os.getcwd()
-            wrapper = [sys.executable, "-m", "autograder.sandbox", "--workdir", workdir,
-                       "--memory-mb", str(self.memory_mb), "--cpu-seconds", str(self.cpu_seconds),
-                       "--file-mb", str(self.file_mb), "--tmp-mb", str(self.tmp_mb),
-                       "--processes", str(self.processes)]
+            sandbox_args = ["--workdir", workdir, "--memory-mb", str(self.memory_mb),
+                            "--cpu-seconds", str(self.cpu_seconds), "--file-mb", str(self.file_mb),
+                            "--tmp-mb", str(self.tmp_mb), "--processes", str(self.processes)]
             for path in self.hide:
-                wrapper += ["--hide", path]
-            kernel_cmd = wrapper + ["--", *kernel_cmd]
+                sandbox_args += ["--hide", path]
+            warm = self.zygote and zygote.can_fork(kernel_cmd)
+            server = zygote.server_socket(kernel_cmd) if warm else None
+            if warm and not server:
+                self.log.warning("the warm kernel process (autograder/zygote.py) did not start: "
+                                 "this kernel starts as a new interpreter")
+            if server:
+                self._kernel_pid_file = f"{self.connection_file}.pid"
+                wrapper = [sys.executable, "-m", "autograder.zygote", "launch", server,
+                           self._kernel_pid_file]
+            else:
+                wrapper = [sys.executable, "-m", "autograder.sandbox"]
+            kernel_cmd = wrapper + sandbox_args + ["--", *kernel_cmd]
             env = dict(kw.get("env") or os.environ)
             env["PYTHONPATH"] = str(ROOT)      # the wrapper itself comes from the repository
             kw["env"] = env
         return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def _async_cleanup_resources(self, restart=False):
+        if getattr(self, "_kernel_pid_file", None):
+            zygote.wait_for_kernel(self._kernel_pid_file)   # the launcher is gone; the kernel too
+        await super()._async_cleanup_resources(restart=restart)
 
 
 def _error(ename, evalue):

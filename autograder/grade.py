@@ -10,16 +10,18 @@ and a file without one, or a second file for the same id, is reported and not gr
 How: the learners are split into N shards. Each shard is a throw-away nbgrader course with its own
 SQLite gradebook (SQLite is not safe for concurrent writers), copied from one template in which
 the assignment was registered (the shard processes start meanwhile and wait for their copies; the
-course gradebook is registered while they grade), and N processes run at once, one per shard (autograder/shard.py: nbgrader's autograde, then generate_feedback, for
-each of its learners, through nbgrader's API in one interpreter). Every kernel runs in the sandbox and every hidden test
-is judged by the checker (the course configuration: autograder/execute.py, sandbox.py,
-checker.py). Files that are not notebooks are not run: their learners get 0 and a reason. Grades
-and comments are then merged, one writer at a time, into the course gradebook (SQLite or a
-PostgreSQL db_url); the autograded notebooks and the feedback HTML are copied into the course's
-folders; nbgrader's CSV exporter writes the grades CSV, and autograder/report.py a class report
-(HTML with plots). Re-running is idempotent (a learner's grades are replaced, not added; manual
-grades are kept), and --student regrades one learner. Each shard's log is kept in
-autograder/logs/.
+course gradebook is registered while they grade), and N processes run at once, one per shard
+(autograder/shard.py: nbgrader's autograde, then generate_feedback, for each of its learners,
+through nbgrader's API in one interpreter). Every kernel runs in the sandbox, forked from a
+process per shard that has imported ipykernel, numpy and matplotlib once (autograder/zygote.py;
+--cold-kernels starts each as a new interpreter), and every hidden test is judged by the
+checker (the course configuration: autograder/execute.py, sandbox.py, checker.py). Files that
+are not notebooks are not run: their learners get 0 and a reason. Grades and comments are then
+merged, one writer at a time, into the course gradebook (SQLite or a PostgreSQL db_url); the
+autograded notebooks and the feedback HTML are copied into the course's folders; nbgrader's CSV
+exporter writes the grades CSV, and autograder/report.py a class report (HTML with plots).
+Re-running is idempotent (a learner's grades are replaced, not added; manual grades are kept), and
+--student regrades one learner. Each shard's log is kept in autograder/logs/.
 """
 import argparse
 import contextlib
@@ -311,8 +313,9 @@ def grade(assignment, submissions=None, jobs=None, student=None, db_url=None, ro
     source = pathlib.Path(submissions).resolve() if submissions else \
         root / "autograder" / "submitted"
     # learners' kernels never see the class's submissions, wherever they came from
+    # and start forked from a warm process (autograder/zygote.py) unless settings say otherwise
     settings = {"SandboxKernelManager.hide": [str(source if source.is_dir() else source.parent)],
-                **(settings or {})}
+                "SandboxKernelManager.zygote": True, **(settings or {})}
     work = pathlib.Path(tempfile.mkdtemp(prefix=f"grade-{assignment}-"))
     logs_dir = root / "autograder" / "logs"
     running = []                                 # shard processes
@@ -467,10 +470,15 @@ def main(argv=None):
     parser.add_argument("--timeout", type=int, help="seconds per cell (default 60)")
     parser.add_argument("--memory-mb", type=int, help="memory cap per kernel (default 3072)")
     parser.add_argument("--cpu-seconds", type=int, help="CPU time per notebook (default 600)")
+    parser.add_argument("--cold-kernels", action="store_true",
+                        help="start every kernel as a new interpreter (default: fork it from a "
+                             "process that has imported ipykernel, numpy and matplotlib once)")
     args = parser.parse_args(argv)
     settings = {key: value for key, value in (
         ("Execute.timeout", args.timeout), ("SandboxKernelManager.memory_mb", args.memory_mb),
-        ("SandboxKernelManager.cpu_seconds", args.cpu_seconds)) if value is not None}
+        ("SandboxKernelManager.cpu_seconds", args.cpu_seconds),
+        ("SandboxKernelManager.zygote", False if args.cold_kernels else None))
+        if value is not None}
     out = grade(args.assignment, args.submissions, args.jobs, args.student, args.db_url,
                 args.root, args.id_pattern, feedback=not args.no_feedback, settings=settings)
     print("learner ids:")

@@ -35,6 +35,9 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 32, 4096, 16384, 1 << 18)
 PR_SET_NO_NEW_PRIVS = 38
 _libc = ctypes.CDLL(None, use_errno=True)
+# what the kernel's environment always holds: one thread for BLAS, no GUI backend
+KERNEL_ENVIRONMENT = {"TMPDIR": "/tmp", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                      "MPLBACKEND": "Agg", "USER": "learner", "LOGNAME": "learner"}
 
 
 def available():
@@ -108,8 +111,9 @@ def limit(memory_mb, cpu_seconds, file_mb, processes):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def become(uid, workdir, command, connection_info):
-    """Step 3: connection file into the private /tmp, drop privileges, exec the kernel."""
+def kernel_home(uid, workdir, command, connection_info):
+    """Step 3, first half (as root): the user's home in the private /tmp with the connection
+    file; returns the kernel's command (pointing at that copy) and its environment."""
     command = list(command)
     home = pathlib.Path("/tmp/home")
     home.mkdir(mode=0o700)
@@ -124,20 +128,30 @@ def become(uid, workdir, command, connection_info):
     os.chown(workdir, uid, uid)
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("JUPYTER_") and k not in ("PYTHONPATH", "VIRTUAL_ENV_PROMPT")}
-    env.update(HOME=str(home), MPLCONFIGDIR=str(home / "matplotlib"),
-               IPYTHONDIR=str(home / "ipython"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               TMPDIR="/tmp", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MPLBACKEND="Agg",
-               USER="learner", LOGNAME="learner")
+    env.update(KERNEL_ENVIRONMENT, HOME=str(home), MPLCONFIGDIR=str(home / "matplotlib"),
+               IPYTHONDIR=str(home / "ipython"), JUPYTER_RUNTIME_DIR=str(home / "runtime"))
+    return command, env
+
+
+def drop_privileges(uid, workdir):
+    """Step 3, second half: no groups, the kernel's own user id, no way back, in its folder."""
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
     os.chdir(workdir)
+
+
+def become(uid, workdir, command, connection_info):
+    """Step 3: connection file into the private /tmp, drop privileges, exec the kernel."""
+    command, env = kernel_home(uid, workdir, command, connection_info)
+    drop_privileges(uid, workdir)
     os.execve(command[0], command, env)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def command_line():
+    parser = argparse.ArgumentParser(prog="python -m autograder.sandbox",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--hide", action="append", default=[])
     parser.add_argument("--memory-mb", type=int, default=3072)
@@ -147,7 +161,13 @@ def main(argv=None):
     parser.add_argument("--processes", type=int, default=64)
     parser.add_argument("--uid", type=int, default=None)
     parser.add_argument("command", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def enter(argv):
+    """Steps 1 and 2 for the sandbox arguments `argv` (this module's command line); returns the
+    parsed arguments, the kernel's command, its user id and its connection file's content."""
+    args = command_line().parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     uid = args.uid if args.uid is not None else 200000 + os.getpid()
     # the connection file is read now: its folder is covered in a moment
@@ -155,6 +175,11 @@ def main(argv=None):
                        if "-f" in command else b"")
     build(args.workdir, args.hide, args.tmp_mb, command[0] if command else None)
     limit(args.memory_mb, args.cpu_seconds, args.file_mb, args.processes)
+    return args, command, uid, connection_info
+
+
+def main(argv=None):
+    args, command, uid, connection_info = enter(argv)
     become(uid, os.path.realpath(args.workdir), command, connection_info)
 
 

@@ -3,6 +3,7 @@
 costs per run and per submission. Numbers only, except the score check (exit 1 if it fails).
 
     python benchmarks/grading_speed.py [--learners 40] [--assignments 01_rnn_update ...] [--jobs N]
+                                       [--also-cold]
 
 The class (seeded, so every run grades the same notebooks): correct answers, answers with one or
 two typical mistakes from tests/lessons (MISTAKES), and broken files (invalid JSON, an empty
@@ -13,9 +14,12 @@ generate_feedback A --force` (timed). New: `python -m autograder grade A <submit
 start to exit); it runs through a two-line launcher that only records grade()'s phase times.
 
 Both run the course's configuration: every kernel in the sandbox (autograder/sandbox.py) and the
-hidden tests judged by the checker (autograder/checker.py). Broken files: stock nbgrader records a
-submission with score 0 after its autograde fails on them; the new command records 0 without
-running them and reports why ("needs attention"). Scores must be identical for every learner.
+hidden tests judged by the checker (autograder/checker.py). Stock nbgrader starts every kernel as a
+new interpreter; the new command forks them from a warm process per shard (autograder/zygote.py).
+--also-cold times the new command once more with --cold-kernels (each kernel a new interpreter, as
+stock), to show what the warm start is worth. Broken files: stock nbgrader records a submission
+with score 0 after its autograde fails on them; the new command records 0 without running them and
+reports why ("needs attention"). Scores must be identical for every learner.
 """
 import argparse
 import json
@@ -122,15 +126,16 @@ def stock(assignment, klass, tmp):
             "failed": failed}, scores(course.db_url, assignment)
 
 
-def new_command(assignment, klass, tmp, jobs):
-    """`python -m autograder grade` on a submitted/ tree: wall seconds, grade()'s phases,
-    scores, stdout."""
+def new_command(assignment, klass, tmp, jobs, cold=False):
+    """`python -m autograder grade` on a submitted/ tree (with --cold-kernels if `cold`): wall
+    seconds, grade()'s phases, scores, stdout."""
+    tmp = tmp / ("cold" if cold else "warm")
     tree = tmp / "new-submitted"
     for student, kind, what in klass:
         write_submission(tree / student / assignment, assignment, kind, what)
     db_url = f"sqlite:///{tmp / 'new-gradebook.db'}"
     args = ["grade", assignment, str(tree), "--jobs", str(jobs), "--root", str(tmp / "new-course"),
-            "--db-url", db_url]
+            "--db-url", db_url, *(["--cold-kernels"] if cold else [])]
     env = dict(nbgrader_env(), GRADE_TIMES=str(tmp / "times.json"))
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", LAUNCHER, *args], cwd=ROOT, env=env,
@@ -150,11 +155,12 @@ def new_command(assignment, klass, tmp, jobs):
     return wall, phases, scores(db_url, assignment), result.stdout
 
 
-async def _sandboxed_kernel(cwd, cell):
-    """Start a kernel in the grading sandbox, run `cell` (or nothing), shut it down."""
+async def _sandboxed_kernel(cwd, cell, warm):
+    """Start a kernel in the grading sandbox (forked from the zygote if `warm`), run `cell` (or
+    nothing), shut it down."""
     from autograder.execute import SandboxKernelManager
 
-    km = SandboxKernelManager(kernel_name="python3", workdir=str(cwd))
+    km = SandboxKernelManager(kernel_name="python3", workdir=str(cwd), zygote=warm)
     await km.start_kernel(cwd=str(cwd), stderr=subprocess.DEVNULL)
     kc = km.client()
     kc.start_channels()
@@ -166,9 +172,10 @@ async def _sandboxed_kernel(cwd, cell):
     await km.shutdown_kernel(now=False)
 
 
-def kernel_start(repeats, cwd, first_cell, sandbox=False):
-    """Median seconds to start a python3 kernel (in the grading sandbox, or plain) and shut it
-    down; and with the lesson's first (import) cell run in between."""
+def kernel_start(repeats, cwd, first_cell, sandbox=False, warm=False):
+    """Median seconds to start a python3 kernel (in the grading sandbox, forked from the zygote
+    if `warm`, or plain) and shut it down; and with the lesson's first (import) cell run in
+    between. The zygote itself starts before the first sample."""
     import asyncio
 
     from jupyter_client.manager import start_new_kernel
@@ -177,7 +184,7 @@ def kernel_start(repeats, cwd, first_cell, sandbox=False):
     for i in range(2 * repeats):
         start = time.perf_counter()
         if sandbox:
-            asyncio.run(_sandboxed_kernel(cwd, first_cell if i % 2 else None))
+            asyncio.run(_sandboxed_kernel(cwd, first_cell if i % 2 else None, warm))
         else:
             km, kc = start_new_kernel(kernel_name="python3", cwd=str(cwd),
                                       stderr=subprocess.DEVNULL)
@@ -223,6 +230,8 @@ def main():
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kernel-repeats", type=int, default=5)
+    parser.add_argument("--also-cold", action="store_true",
+                        help="also time the new command with --cold-kernels")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
           f"load average (1/5/15 min) at start {load_average()}")
@@ -237,6 +246,8 @@ def main():
             tmp = pathlib.Path(tmp)
             stock_t, stock_scores = stock(assignment, klass, tmp)
             wall, phases, new_scores, out = new_command(assignment, klass, tmp, args.jobs)
+            cold = new_command(assignment, klass, tmp, args.jobs, cold=True) \
+                if args.also_cold else None
         n = len(klass)
         stock_total = stock_t["autograde"] + stock_t["feedback"]
         broken = {s for s, kind, _ in klass if kind in BROKEN}
@@ -244,8 +255,10 @@ def main():
         same = stock_scores == new_scores
         flagged = set(re.findall(r"needs attention: (\S+):", out))
         reported = broken <= flagged
+        if cold:
+            ok &= cold[2] == stock_scores
         ok &= same and reported
-        rows.append((assignment, n, stock_total, wall))
+        rows.append((assignment, n, stock_total, wall, cold[0] if cold else None))
         print(f"\n{assignment}: {counts}; load average {load_average()}")
         html = phases.pop("html")
         print(f"  stock: generate_assignment {stock_t['generate']:.1f} s (not counted), autograde "
@@ -253,6 +266,11 @@ def main():
               f"({stock_t['html']} feedback files)")
         print("  new:   " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items())
               + f"; wall {wall:.1f} s ({html} feedback files)")
+        if cold:
+            cold[1].pop("html")
+            print("  new with --cold-kernels: " + ", ".join(
+                f"{k} {v:.1f} s" for k, v in cold[1].items()) + f"; wall {cold[0]:.1f} s; "
+                f"scores identical: {cold[2] == stock_scores}")
         print(f"  scores identical for all {len(stock_scores)} learners: {same} "
               f"({len(readable)} readable notebooks; {len(broken)} broken files, stock scored "
               f"them {sorted({stock_scores.get(s) for s in broken}, key=str)}, new "
@@ -268,23 +286,24 @@ def main():
                     print(f"    {s}: stock {stock_scores.get(s)}, new {new_scores.get(s)}")
 
     print(f"\n{'assignment':<24}{'subs':>5}{'stock s':>9}{'new s':>8}{'stock s/sub':>13}"
-          f"{'new s/sub':>11}{'ratio':>7}")
-    for assignment, n, s, w in rows:
-        print(f"{assignment:<24}{n:>5}{s:>9.1f}{w:>8.1f}{s / n:>13.2f}{w / n:>11.2f}{s / w:>7.2f}")
-    n, s, w = (sum(r[i] for r in rows) for i in (1, 2, 3))
-    print(f"{'total':<24}{n:>5}{s:>9.1f}{w:>8.1f}{s / n:>13.2f}{w / n:>11.2f}{s / w:>7.2f}")
+          f"{'new s/sub':>11}{'ratio':>7}" + (f"{'cold s':>8}{'ratio':>7}" if args.also_cold
+                                              else ""))
+    for assignment, n, s, w, c in rows + [("total",) + tuple(
+            sum(r[i] for r in rows) if args.also_cold or i < 4 else None for i in (1, 2, 3, 4))]:
+        print(f"{assignment:<24}{n:>5}{s:>9.1f}{w:>8.1f}{s / n:>13.2f}{w / n:>11.2f}{s / w:>7.2f}"
+              + (f"{c:>8.1f}{s / c:>7.2f}" if c else ""))
 
     first = args.assignments[0]
     print(f"\nfixed costs (load average {load_average()}):")
     from coursekit import solution_notebook
 
     cell = next(c.source for c in solution_notebook(first).cells if c.cell_type == "code")
-    for sandbox in (False, True):
+    for sandbox, warm, how in ((False, False, "plain"), (True, False, "in the sandbox"),
+                               (True, True, "in the sandbox, forked from the zygote")):
         with tempfile.TemporaryDirectory(prefix="grading-speed-") as tmp:
-            bare, imports = kernel_start(args.kernel_repeats, tmp, cell, sandbox)
-        print(f"  python3 kernel start + shutdown ({'in the sandbox' if sandbox else 'plain'}), "
-              f"median of {args.kernel_repeats}: {bare:.2f} s; with {first}'s import cell: "
-              f"{imports:.2f} s")
+            bare, imports = kernel_start(args.kernel_repeats, tmp, cell, sandbox, warm)
+        print(f"  python3 kernel start + shutdown ({how}), median of {args.kernel_repeats}: "
+              f"{bare:.2f} s; with {first}'s import cell: {imports:.2f} s")
     print(f"  python -m nbgrader --version (interpreter + nbgrader import), median of 3: "
           f"{nbgrader_startup(3):.2f} s")
     with tempfile.TemporaryDirectory(prefix="grading-speed-") as tmp:
