@@ -2,6 +2,7 @@
 way: the same sandbox, and the kernel manager sees the same process (exit codes, signals,
 interrupts, kills). The hostile-submission suite grades through the zygote as well."""
 import asyncio
+import concurrent.futures
 import json
 import os
 import signal
@@ -38,6 +39,13 @@ print(json.dumps({"uid_is_own": os.getuid() == 200000 + os.getpid(), "groups": o
                   "grading_modules": sorted(m for m in sys.modules
                                             if m.startswith("autograder"))}))
 """ % str(ROOT / "autograder" / "reference" / "__init__.py")
+
+
+def run(coroutine):
+    """asyncio.run in a thread of its own: the browser tests' Playwright (sync API) may have left
+    an event loop running in this worker's main thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class Kernel:
@@ -83,7 +91,7 @@ def probe(workdir, warm):
             status, text = await kernel.run(PROBE)
             assert status == "ok", text
             return json.loads(text)
-    return asyncio.run(go())
+    return run(go())
 
 
 @pytest.fixture
@@ -114,8 +122,8 @@ def test_the_launcher_exits_as_the_kernel_does(workdir):
                 await asyncio.sleep(0.05)
             return kernel.launcher.poll()
 
-    assert asyncio.run(go("import os; os._exit(7)")) == 7
-    assert asyncio.run(go("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)")) == \
+    assert run(go("import os; os._exit(7)")) == 7
+    assert run(go("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)")) == \
         -signal.SIGSEGV
 
 
@@ -129,7 +137,7 @@ def test_an_interrupt_reaches_the_forked_kernel(workdir):
             status, text = await asyncio.wait_for(running, 20)
             return status, text, time.monotonic() - started
 
-    status, text, waited = asyncio.run(go())
+    status, text, waited = run(go())
     assert status == "error" and "KeyboardInterrupt" in text, (status, text)
     assert waited < 10
 
@@ -146,7 +154,7 @@ def test_killing_the_launcher_kills_the_kernel(workdir):
                 await asyncio.sleep(0.05)
             return os.path.exists(f"/proc/{pid}")
 
-    assert not asyncio.run(go()), "the kernel outlived its launcher"
+    assert not run(go()), "the kernel outlived its launcher"
 
 
 def test_without_a_zygote_the_launcher_starts_the_plain_sandbox(workdir, tmp_path):
