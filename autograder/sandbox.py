@@ -34,6 +34,7 @@ CLONE_NEWNS = 0x00020000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 32, 4096, 16384, 1 << 18)
 PR_SET_NO_NEW_PRIVS = 38
+UID_BASE = 200000          # a kernel's user id: UID_BASE + its process id
 _libc = ctypes.CDLL(None, use_errno=True)
 # what the kernel's environment always holds: one thread for BLAS, no GUI backend
 KERNEL_ENVIRONMENT = {"TMPDIR": "/tmp", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
@@ -169,7 +170,7 @@ def enter(argv):
     parsed arguments, the kernel's command, its user id and its connection file's content."""
     args = command_line().parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    uid = args.uid if args.uid is not None else 200000 + os.getpid()
+    uid = args.uid if args.uid is not None else UID_BASE + os.getpid()
     # the connection file is read now: its folder is covered in a moment
     connection_info = (pathlib.Path(command[command.index("-f") + 1]).read_bytes()
                        if "-f" in command else b"")

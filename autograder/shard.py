@@ -64,7 +64,7 @@ def register(assignment, release):
 
 
 def grade(assignment, students, feedback, result_path, wait_for=None):
-    grader = api()          # the slow imports, while the gradebook is being prepared (no database yet)
+    grader = api()          # the slow imports, while the gradebook is prepared (no database yet)
     while wait_for and not pathlib.Path(wait_for).exists():
         time.sleep(0.02)
     results = {}

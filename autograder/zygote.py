@@ -98,6 +98,8 @@ def wait_for_kernel(pid_file, timeout=5.0):
     nothing of the learner's still runs when the grader cleans the notebook's folder."""
     import time
 
+    from .sandbox import UID_BASE
+
     try:
         with open(pid_file) as f:
             pid = int(f.read())
@@ -111,7 +113,7 @@ def wait_for_kernel(pid_file, timeout=5.0):
                 status = dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
         except (FileNotFoundError, ProcessLookupError):
             return                                    # gone
-        if int(status["Uid"].split()[0]) != 200000 + pid or status["State"].split()[0] == "Z":
+        if int(status["Uid"].split()[0]) != UID_BASE + pid or status["State"].split()[0] == "Z":
             return                      # dead (being reaped by the zygote), or the id was reused
         _kill_group(pid)
         time.sleep(0.005)
@@ -185,9 +187,10 @@ def serve(path):
             _kill_group(k["pid"])
 
 
-def _kill_group(pid):
+def _kill_group(pid, signum=signal.SIGKILL):
+    """Signal the kernel's process group (its id is the kernel's: it called setsid)."""
     try:
-        os.killpg(pid, signal.SIGKILL)
+        os.killpg(pid, signum)
     except (ProcessLookupError, PermissionError):
         pass
 
@@ -208,10 +211,7 @@ def _relay(k):
         return
     for line in data.decode().split("\n"):
         if line.startswith("signal "):
-            try:
-                os.killpg(k["pid"], int(line.split()[1]))
-            except (ProcessLookupError, PermissionError):
-                pass
+            _kill_group(k["pid"], int(line.split()[1]))
 
 
 def _fork(listener, kernels, base_path, preset):
@@ -249,6 +249,8 @@ def _child(conn, ready_w, inherited, base_path, preset):
         for fd in inherited:
             os.close(fd)
         os.setsid()
+        # a zygote started with SIGINT ignored (a background job) would pass that on: the
+        # kernel's interrupt needs Python's own handler
         signal.signal(signal.SIGINT, signal.default_int_handler)
         request, fds = _receive(conn)
         conn.close()
@@ -279,10 +281,9 @@ def _run_kernel(request, base_path, preset):
     os.environ.update(request["env"])
     args, command, uid, connection_info = sandbox.enter(request["argv"])
     workdir = os.path.realpath(args.workdir)
-    command, env = sandbox.kernel_home(uid, workdir, command, connection_info)
     if not can_fork(command):
-        sandbox.drop_privileges(uid, workdir)
-        os.execve(command[0], command, env)
+        sandbox.become(uid, workdir, command, connection_info)     # execs: never returns
+    command, env = sandbox.kernel_home(uid, workdir, command, connection_info)
     sandbox.drop_privileges(uid, workdir)
     os.environ.clear()
     os.environ.update({**preset, **env})

@@ -288,8 +288,9 @@ def main():
     print(f"\n{'assignment':<24}{'subs':>5}{'stock s':>9}{'new s':>8}{'stock s/sub':>13}"
           f"{'new s/sub':>11}{'ratio':>7}" + (f"{'cold s':>8}{'ratio':>7}" if args.also_cold
                                               else ""))
-    for assignment, n, s, w, c in rows + [("total",) + tuple(
-            sum(r[i] for r in rows) if args.also_cold or i < 4 else None for i in (1, 2, 3, 4))]:
+    total = ("total", *(sum(r[i] for r in rows) for i in (1, 2, 3)),
+             sum(r[4] for r in rows) if args.also_cold else None)
+    for assignment, n, s, w, c in rows + [total]:
         print(f"{assignment:<24}{n:>5}{s:>9.1f}{w:>8.1f}{s / n:>13.2f}{w / n:>11.2f}{s / w:>7.2f}"
               + (f"{c:>8.1f}{s / c:>7.2f}" if c else ""))
 
