@@ -154,6 +154,16 @@ def _lstm_forward_inputs(rng, T, N, D, H, scale, case):
             rng.normal(0.0, scale, size=(N, H)), _lstm_params(rng, D, H, scale)]
 
 
+def _lstm_step_backward_inputs(rng, T, N, D, H, scale, case):
+    x_t, h_prev, C_prev, params = _lstm_step_inputs(rng, T, N, D, H, scale, case)
+    return [rng.normal(size=(N, H)), rng.normal(size=(N, H)), x_t, h_prev, C_prev, params]
+
+
+def _lstm_backward_inputs(rng, T, N, D, H, scale, case):
+    x, h0, C0, params = _lstm_forward_inputs(rng, T, N, D, H, scale, case)
+    return [rng.normal(size=(T, N, H)), x, h0, C0, params]
+
+
 def _carousel_gain_inputs(rng, T, N, D, H, scale, case):
     return [rng.uniform(0.05, 1.0, size=(T, N, H))]
 
@@ -178,6 +188,8 @@ MAKERS = {
     "lstm_step": _lstm_step_inputs,
     "lstm_forward": _lstm_forward_inputs,
     "carousel_gain": _carousel_gain_inputs,
+    "lstm_step_backward": _lstm_step_backward_inputs,
+    "lstm_backward": _lstm_backward_inputs,
 }
 
 # Argument names, in the graded API's order (used in messages).
@@ -201,6 +213,8 @@ ARGUMENTS = {
     "lstm_step": ["x_t", "h_prev", "C_prev", "params"],
     "lstm_forward": ["x", "h0", "C0", "params"],
     "carousel_gain": ["fs"],
+    "lstm_step_backward": ["dh_t", "dC_t", "x_t", "h_prev", "C_prev", "params"],
+    "lstm_backward": ["dhs", "x", "h0", "C0", "params"],
 }
 
 

@@ -31,6 +31,11 @@ DEPENDS = {
                   "output_gate", "hidden_state"],
     "lstm_forward": ["lstm_step", "sigmoid", "forget_gate", "input_gate", "candidate_cell",
                      "cell_update", "output_gate", "hidden_state"],
+    "lstm_step_backward": ["lstm_step", "sigmoid", "forget_gate", "input_gate", "candidate_cell",
+                           "cell_update", "output_gate", "hidden_state"],
+    "lstm_backward": ["lstm_step_backward", "lstm_forward", "lstm_step", "sigmoid", "forget_gate",
+                      "input_gate", "candidate_cell", "cell_update", "output_gate",
+                      "hidden_state"],
 }
 
 # Graded functions that must not warn (a RuntimeWarning is a failure, not just stderr output that

@@ -126,6 +126,13 @@ def lstm_gates_cases():
                               "h0": np.round(rng.uniform(-0.9, 0.9, size=(N, H)), 2),
                               "C0": _readable(rng, N, H), "params": params()}, {})
     cases["carousel_gain"] = ({"fs": np.round(rng.uniform(0.3, 0.99, size=(T + 1, N, H)), 2)}, {})
+    cases["lstm_step_backward"] = ({"dh_t": _readable(rng, N, H), "dC_t": _readable(rng, N, H),
+                                    "x_t": _readable(rng, N, D),
+                                    "h_prev": np.round(rng.uniform(-0.9, 0.9, size=(N, H)), 2),
+                                    "C_prev": _readable(rng, N, H), "params": params()}, {})
+    cases["lstm_backward"] = ({"dhs": _readable(rng, T, N, H), "x": _readable(rng, T, N, D),
+                               "h0": np.round(rng.uniform(-0.9, 0.9, size=(N, H)), 2),
+                               "C0": _readable(rng, N, H), "params": params()}, {})
     return cases
 
 

@@ -1,6 +1,7 @@
 """Regenerate the learners' notebooks (nbgrader *release*) from the instructor's (*source*).
 
     python -m autograder.release               # solutions/* -> course/*   (what `make release` runs)
+    python -m autograder.release 02_bptt       # only the assignments named
     python -m autograder.release --into DIR    # the same into DIR, leaving the gradebook alone
 
 Stock `nbgrader generate_assignment` does the work, one assignment at a time, from the
@@ -37,20 +38,24 @@ def nbgrader(*args, cwd=ROOT, check=True):
                           check=check, capture_output=True, text=True)
 
 
-def release(into=None):
-    """Generate every assignment into `into` (default course/, recorded in the gradebook)."""
+def release(into=None, only=None):
+    """Generate every assignment (or those in `only`) into `into` (default course/, recorded in
+    the gradebook)."""
     release_dir = pathlib.Path(into).resolve() if into else ROOT / "course"
     release_dir.mkdir(parents=True, exist_ok=True)
     extra = [f"--CourseDirectory.release_directory={release_dir}"]
     if into:
         extra.append("--no-db")
     ids = assignments()
-    for assignment in ids:
+    unknown = set(only or ()) - set(ids)
+    if unknown:
+        raise SystemExit(f"no such assignment: {', '.join(sorted(unknown))} (have {', '.join(ids)})")
+    for assignment in only or ids:
         result = nbgrader("generate_assignment", assignment, "--force", *extra, check=False)
         if result.returncode != 0:
             sys.stderr.write(result.stdout + result.stderr)
             raise SystemExit(f"nbgrader generate_assignment {assignment} failed")
-    for stale in release_dir.iterdir():
+    for stale in release_dir.iterdir() if not only else ():
         if stale.is_dir() and stale.name not in ids:
             shutil.rmtree(stale)
     return release_dir
@@ -58,10 +63,12 @@ def release(into=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("only", nargs="*", metavar="ASSIGNMENT",
+                        help="release only these (default: all)")
     parser.add_argument("--into", help="release folder (default: course/)")
     args = parser.parse_args(argv)
-    out = release(args.into)
-    print(f"released {', '.join(assignments())} into {out}")
+    out = release(args.into, args.only)
+    print(f"released {', '.join(args.only or assignments())} into {out}")
 
 
 if __name__ == "__main__":

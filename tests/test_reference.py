@@ -48,3 +48,28 @@ def test_hidden_cases_cover_the_edge_shapes():
 
 def test_recorded_values_are_the_reference():
     assert record.main(["--check"]) == 0
+
+
+def test_lstm_backward_passes_agree_with_central_differences():
+    """The reference LSTM backward passes are the gradients of the reference forward passes (the
+    loss sum(h_t * dh_t) + sum(C_t * dC_t) for one step, sum(hs * dhs) for a sequence)."""
+    from autograder.reference.lstm_gates import (lstm_backward, lstm_forward, lstm_step,
+                                                 lstm_step_backward)
+    from rnncourse.gradcheck import gradient_errors
+
+    for _, (dh_t, dC_t, x_t, h_prev, C_prev, params) in list(cases("lstm_step_backward", 5))[:3]:
+        inputs = {"x_t": x_t, "h_prev": h_prev, "C_prev": C_prev, **params}
+        step = lambda: np.concatenate(lstm_step(inputs["x_t"], inputs["h_prev"], inputs["C_prev"],
+                                                {k: inputs[k] for k in params}), axis=1)
+        dx_t, dh_prev, dC_prev, grads = lstm_step_backward(dh_t, dC_t, x_t, h_prev, C_prev, params)
+        errors = gradient_errors(step, inputs, {"x_t": dx_t, "h_prev": dh_prev,
+                                                "C_prev": dC_prev, **grads},
+                                 np.concatenate([dh_t, dC_t], axis=1))
+        assert max(errors.values()) < 1e-6, errors
+    for _, (dhs, x, h0, C0, params) in list(cases("lstm_backward", 5))[:3]:
+        inputs = {"x": x, "h0": h0, "C0": C0, **params}
+        forward = lambda: lstm_forward(inputs["x"], inputs["h0"], inputs["C0"],
+                                       {k: inputs[k] for k in params})[0]
+        dx, dh0, dC0, grads = lstm_backward(dhs, x, h0, C0, params)
+        errors = gradient_errors(forward, inputs, {"x": dx, "h0": dh0, "C0": dC0, **grads}, dhs)
+        assert max(errors.values()) < 1e-6, errors

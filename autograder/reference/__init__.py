@@ -17,7 +17,8 @@ REFERENCE = {
     "clip_by_global_norm": vanishing_gradients.clip_by_global_norm,
     **{name: getattr(lstm_gates, name) for name in (
         "sigmoid", "forget_gate", "input_gate", "candidate_cell", "cell_update", "output_gate",
-        "hidden_state", "lstm_step", "lstm_forward", "carousel_gain")},
+        "hidden_state", "lstm_step", "lstm_forward", "carousel_gain", "lstm_step_backward",
+        "lstm_backward")},
     "adding_problem": rnn_vs_lstm.adding_problem,
     "baseline_mse": rnn_vs_lstm.baseline_mse,     # a graded value, not a function
 }

@@ -9,6 +9,10 @@ Math (column vectors), gates on the concatenation [h_{t-1}, x_t] (h first):
     h_t = o_t * tanh(C_t)                          hidden state
 Code (a batch stacked as rows): [h_prev, x_t] is np.concatenate([h_prev, x_t], axis=1), (N, H + D),
 and each W (H, H + D) acts as `hx @ W.T`.
+
+Backward (rows): with a_g the pre-activation of layer g (f, i, C, o) and dC the total gradient on
+C_t (its own plus the path through h_t = o_t * tanh(C_t)), each layer's da_g gives
+dW_g = da_g.T @ hx, db_g = sum of da_g over the batch, and d[h_prev, x_t] = sum_g da_g @ W_g.
 """
 import numpy as np
 
@@ -86,3 +90,51 @@ def carousel_gain(fs):
     for t in range(fs.shape[0] - 2, -1, -1):
         g[t] = g[t + 1] * fs[t + 1]
     return g
+
+
+def lstm_step_backward(dh_t, dC_t, x_t, h_prev, C_prev, params):
+    """Gradients of one LSTM step (the gates are recomputed from the inputs, no cache).
+
+    dh_t (N, H), dC_t (N, H): the total gradients on the step's outputs h_t and C_t;
+    x_t (N, D), h_prev (N, H), C_prev (N, H), params as in lstm_step
+    -> dx_t (N, D), dh_prev (N, H), dC_prev (N, H), grads {name: array shaped like params[name]}.
+    """
+    H = h_prev.shape[1]
+    hx = np.concatenate([h_prev, x_t], axis=1)
+    f_t = forget_gate(h_prev, x_t, params["W_f"], params["b_f"])
+    i_t = input_gate(h_prev, x_t, params["W_i"], params["b_i"])
+    C_tilde = candidate_cell(h_prev, x_t, params["W_C"], params["b_C"])
+    o_t = output_gate(h_prev, x_t, params["W_o"], params["b_o"])
+    tanh_C = np.tanh(cell_update(C_prev, f_t, i_t, C_tilde))
+    dC = dC_t + dh_t * o_t * (1.0 - tanh_C ** 2)       # C_t reaches the loss directly and via h_t
+    da = {"f": dC * C_prev * f_t * (1.0 - f_t),          # sigmoid' = s (1 - s), tanh' = 1 - tanh^2
+          "i": dC * C_tilde * i_t * (1.0 - i_t),
+          "C": dC * i_t * (1.0 - C_tilde ** 2),
+          "o": dh_t * tanh_C * o_t * (1.0 - o_t)}
+    grads = {}
+    dhx = np.zeros(hx.shape)
+    for gate in "fiCo":
+        grads[f"W_{gate}"] = da[gate].T @ hx
+        grads[f"b_{gate}"] = da[gate].sum(axis=0)
+        dhx += da[gate] @ params[f"W_{gate}"]
+    return dhx[:, H:], dhx[:, :H], dC * f_t, grads
+
+
+def lstm_backward(dhs, x, h0, C0, params):
+    """Backpropagation through time for the LSTM (the forward pass is recomputed).
+
+    dhs (T, N, H): dhs[t-1] = the gradient on h_t through step t's own output only (the cell
+    state gets no outside gradient); x (T, N, D); h0, C0 (N, H); params as in lstm_step
+    -> dx (T, N, D), dh0 (N, H), dC0 (N, H), grads {name: array shaped like params[name]}.
+    """
+    hs, Cs = lstm_forward(x, h0, C0, params)
+    dx = np.zeros(x.shape)
+    grads = {name: np.zeros(np.shape(value)) for name, value in params.items()}
+    dh_next, dC_next = np.zeros(h0.shape), np.zeros(C0.shape)
+    for t in range(x.shape[0] - 1, -1, -1):
+        h_prev, C_prev = (hs[t - 1], Cs[t - 1]) if t > 0 else (h0, C0)
+        dx[t], dh_next, dC_next, step = lstm_step_backward(dhs[t] + dh_next, dC_next, x[t],
+                                                           h_prev, C_prev, params)
+        for name in grads:
+            grads[name] += step[name]
+    return dx, dh_next, dC_next, grads

@@ -1,11 +1,53 @@
 """What every friendly check needs: calling the learner's function safely and saying what is wrong."""
+import os
+import types
+
 import numpy as np
 
 from ..recorded import case
 
+# Frames from files under these folders are left out of the traceback a learner sees: the course's
+# own checks (how a check works is not the learner's business, and its source would show hints
+# about mistakes the learner did not make) and IPython's machinery around the cell.
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _without_course_frames(tb, hidden):
+    """A new traceback chain of tb's frames minus those whose file lies under a folder in
+    `hidden` (the frames themselves are shared, not copied)."""
+    kept = []
+    while tb is not None:
+        if not tb.tb_frame.f_code.co_filename.startswith(hidden):
+            kept.append(tb)
+        tb = tb.tb_next
+    chain = None
+    for old in reversed(kept):
+        chain = types.TracebackType(chain, old.tb_frame, old.tb_lasti, old.tb_lineno)
+    return chain
+
 
 class CheckFailure(AssertionError):
-    """A visible test failed; the message says what to look at."""
+    """A visible test failed; the message says what to look at.
+
+    In IPython (a notebook) the traceback shows only the learner's own frames, the test cell's
+    line and, when the learner's code raised, where it did, followed by the message: IPython asks
+    an exception for `_render_traceback_` before it formats one itself."""
+
+    def _render_traceback_(self):
+        import IPython
+
+        shell = IPython.get_ipython()
+        if shell is None:                       # not in IPython: the standard traceback
+            import traceback
+            return traceback.format_exception(type(self), self, self.__traceback__)
+        hidden = (_PACKAGE, os.path.dirname(os.path.abspath(IPython.__file__)) + os.sep)
+        error, seen = self, set()
+        while error is not None and id(error) not in seen:     # this failure and its causes
+            seen.add(id(error))
+            error.__traceback__ = _without_course_frames(error.__traceback__, hidden)
+            error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+        return shell.InteractiveTB.structured_traceback(type(self), self, self.__traceback__,
+                                                        tb_offset=0)
 
 
 SHAPE_WORDS = ("matmul", "shapes", "broadcast", "aligned", "dimension")
