@@ -44,6 +44,7 @@ WIDGET_RENDER = 180        # every widget output rendered after the run
 EXPLORER_UPDATE = 90       # an explorer's plot after one control moved
 VALIDATE = 900             # nbgrader's Validate button: save, run the notebook, show the verdict
 STEP = 0.25                # polling interval of the conditions checked from Python
+VIEWPORT = {"width": 1400, "height": 1000}   # the browser window of every page
 
 # The learner's id and the course id of the local nbgrader exchange (the course's own
 # configuration, autograder.grade.Course, names its course "default_course").
@@ -257,7 +258,7 @@ class LabPage:
     def __init__(self, browser, server):
         self.server = server
         self.console = []
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.context = browser.new_context(viewport=VIEWPORT)
         self.page = self.context.new_page()
         self.page.set_default_timeout(60_000)
         self.page.on("console", lambda m: m.type == "error" and self.console.append(m.text))

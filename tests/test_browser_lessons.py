@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from browser import (EXPLORER_UPDATE, KERNEL_START, WIDGET_RENDER, BrowserTestError, LabPage,
-                     error_outputs, solved_path, unexecuted_cells, wait_until)
+from browser import (EXPLORER_UPDATE, KERNEL_START, VIEWPORT, WIDGET_RENDER, BrowserTestError,
+                     LabPage, error_outputs, solved_path, unexecuted_cells, wait_until)
 from coursekit import ASSIGNMENTS, outputs_by_cell, release_notebook
 from lessons import load
 
@@ -174,6 +174,64 @@ def test_explorers_respond(lesson):
         problems += drive_explorer(lesson, cell_id)
     assert not problems, f"{lesson.assignment}: expected every control to redraw its " \
         "explorer; seen:\n" + "\n".join(problems)
+
+
+# The smallest screen the explorers must fit: a projector's 1280 x 720.
+SCREEN = {"width": 1280, "height": 720}
+
+# Per explorer cell: the explorer's box, the notebook's visible area, and whether any of the
+# explorer's content is wider than its box (a horizontal scrollbar, or cut off).
+EXPLORER_BOX = """([p, id]) => {
+    const panel = window.__nb[p];
+    const cell = panel.node.querySelector(`[data-test-cell-id="${id}"]`);
+    const widget = cell && cell.querySelector('.jp-OutputArea-output .widget-vbox');
+    if (!widget) return null;
+    const scroller = panel.content.node.closest('.jp-WindowedPanel-outer') || panel.content.node;
+    const box = widget.getBoundingClientRect(), view = scroller.getBoundingClientRect();
+    const wide = [widget, ...widget.querySelectorAll('*')].filter(
+        e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible');
+    const image = widget.querySelector('.widget-image');
+    return {width: box.width, height: box.height, view_width: scroller.clientWidth,
+            view_height: view.height, right: box.right, view_right: view.right,
+            overflowing: wide.map(e => e.className || e.tagName),
+            image: image ? [image.clientWidth, image.clientHeight, image.naturalWidth] : null};
+}"""
+
+
+def test_explorers_fit_a_projector_screen(lesson):
+    """At 1280 x 720 (a projector) every explorer of the lesson fits in JupyterLab's notebook
+    area as it is laid out: as wide as the notebook at most (nothing scrolls sideways or is cut
+    off) and as high as the visible notebook area, so the controls and the whole plot can be seen
+    at once."""
+    explorers = EXPLORERS.get(lesson.assignment, [])
+    if not explorers:
+        pytest.skip(f"{lesson.assignment} has no explorer")
+    lesson.require_run()
+    page = lesson.page.page
+    page.set_viewport_size(SCREEN)
+    try:
+        page.evaluate("(p) => window.jupyterapp.shell.activateById(window.__nb[p].id)",
+                      lesson.path)
+        page.wait_for_timeout(500)          # let the layout settle at the new size
+        problems = []
+        for cell_id in explorers:
+            lesson.page.cell(cell_id).scroll_into_view_if_needed()
+            box = page.evaluate(EXPLORER_BOX, [lesson.path, cell_id])
+            if box is None:
+                problems.append(f"{cell_id}: no explorer widget found")
+                continue
+            print(f"{cell_id} at {SCREEN['width']}x{SCREEN['height']}: {box}")
+            if box["right"] > box["view_right"] + 1 or box["overflowing"]:
+                problems.append(f"{cell_id}: {box['width']:.0f} px wide, wider than the "
+                                f"notebook area ({box['view_width']} px), or content cut off "
+                                f"(overflowing: {box['overflowing']})")
+            if box["height"] > box["view_height"]:
+                problems.append(f"{cell_id}: {box['height']:.0f} px high, higher than the "
+                                f"visible notebook area ({box['view_height']:.0f} px)")
+    finally:
+        page.set_viewport_size(VIEWPORT)
+    assert not problems, f"{lesson.assignment}: expected every explorer to fit a " \
+        f"{SCREEN['width']}x{SCREEN['height']} screen; seen:\n" + "\n".join(problems)
 
 
 def drive_explorer(lesson, cell_id):

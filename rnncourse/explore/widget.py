@@ -6,7 +6,7 @@ import html
 from ..plots import BlitRenderer
 from .learner import LearnerCodeFailed
 
-STYLE = {"description_width": "110px"}
+STYLE = {"description_width": "130px"}
 WIDTH = "420px"
 
 
@@ -41,7 +41,10 @@ class Explorer:
         self.controls = controls
         self.trace = None
         self.status = widgets.HTML()
-        self.image = widgets.Image(format="png")
+        # At its own size (not stretched to the notebook's width, which would make it taller
+        # than a 1280 x 720 screen shows), shrunk only where the notebook is narrower.
+        self.image = widgets.Image(format="png", layout=widgets.Layout(
+            align_self="flex-start", max_width="100%", height="auto"))
         self.figure = figure
         self._renderer = None
         self._layout = None
