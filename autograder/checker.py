@@ -12,6 +12,7 @@ plain data. The reference never enters the kernel. Functions that the checked fu
 `verdicts` lists (cell index, name, passed, message); autograder/execute.py turns a test cell's
 missing or failed verdict into an error output, whatever the kernel printed.
 """
+import inspect
 import os
 import secrets
 import socket
@@ -52,7 +53,7 @@ class RemoteFunction:
 
     def __call__(self, *args):
         send(self.sock, {"op": "call", "args": [encode(a) for a in args],
-                         "deps": sorted(self.allowed),
+                         "deps": {dep: _parameters(REFERENCE[dep]) for dep in sorted(self.allowed)},
                          "warnings_are_errors": self.name in hidden.NO_WARNINGS,
                          "global_state": global_random_state()})
         while True:
@@ -80,6 +81,13 @@ class RemoteFunction:
             send(self.sock, {"op": "refused", "message": f"{type(err).__name__}: {err}"})
             return
         send(self.sock, {"op": "value", "value": encode(value)})
+
+
+def _parameters(fn):
+    """[[name, encoded default or None], ...] of fn's parameters: the kernel side calls the
+    reference of a dependency with the learner's positional and keyword arguments bound to them."""
+    return [[p.name, None if p.default is p.empty else encode(p.default)]
+            for p in inspect.signature(fn).parameters.values()]
 
 
 def _write_back(arg, after):

@@ -21,6 +21,7 @@ This module holds no answers: no reference code, no expected values.
 """
 import base64
 import contextlib
+import inspect
 import io
 import json
 import os
@@ -156,7 +157,8 @@ def swapped_globals(fn, replacements):
 def _run(fn, request, sock):
     """Call the learner's fn as the checker asked; report what happened as data."""
     args = [decode(a) for a in request["args"]]
-    references = {dep: _remote_reference(dep, sock) for dep in request.get("deps", [])}
+    references = {dep: _remote_reference(dep, parameters, sock)
+                  for dep, parameters in request.get("deps", {}).items()}
     set_global_random_state(request.get("global_state"))
     try:
         with swapped_globals(fn, references), warnings.catch_warnings():
@@ -175,11 +177,21 @@ def _run(fn, request, sock):
             "global_state": global_random_state()}
 
 
-def _remote_reference(name, sock):
+def _remote_reference(name, parameters, sock):
     """Stand-in for the graded function `name` that the function under test calls: the checker
-    computes it with the reference (only for the functions the checked one may call)."""
-    def reference(*args):
-        send(sock, {"op": "reference", "name": name, "args": [encode(a) for a in args]})
+    computes it with the reference (only for the functions the checked one may call).
+    `parameters` ([[name, encoded default or None], ...], the reference's signature) lets the
+    learner's code call it with keyword arguments, as it may call its own function."""
+    signature = inspect.Signature([
+        inspect.Parameter(param, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          default=inspect.Parameter.empty if default is None else decode(default))
+        for param, default in parameters])
+
+    def reference(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)        # a TypeError as Python would raise it
+        bound.apply_defaults()
+        send(sock, {"op": "reference", "name": name,
+                    "args": [encode(a) for a in bound.args]})
         reply = receive(sock)
         if reply["op"] != "value":
             raise RuntimeError(reply.get("message", "the grader refused"))

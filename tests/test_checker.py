@@ -140,3 +140,24 @@ def test_a_wrong_token_gets_no_verdict(checker, monkeypatch):
 
 def test_hidden_failures_are_one_class_on_both_sides():
     assert HiddenTestFailure is grading.HiddenTestFailure
+
+
+def test_a_dependency_called_with_keyword_arguments_is_served(checker):
+    """A correct rnn_forward that calls rnn_step (replaced by the checker's reference) with
+    keyword arguments passes; a call that Python would refuse fails with Python's own
+    TypeError, as it would in the learner's notebook."""
+    namespace = {"np": np}
+    exec("def rnn_forward(x, h0, W_xh, W_hh, b_h):\n"
+         "    hs, h = [], h0\n"
+         "    for x_t in x:\n"
+         "        h = rnn_step(b_h=b_h, W_hh=W_hh, x_t=x_t, W_xh=W_xh, h_prev=h)\n"
+         "        hs.append(h)\n"
+         "    return np.array(hs)\n"
+         "def rnn_step(x_t, h_prev, W_xh, W_hh, b_h):\n"
+         "    raise NotImplementedError()\n", namespace)
+    hidden_check("rnn_forward", namespace["rnn_forward"])
+    assert checker.verdicts[-1][:3] == (7, "rnn_forward", True)
+    exec("def rnn_forward(x, h0, W_xh, W_hh, b_h):\n"
+         "    return np.array([rnn_step(x_t, h0, W_xh, W_hh, bias=b_h) for x_t in x])\n", namespace)
+    assert "TypeError" in message(hidden_check, "rnn_forward", namespace["rnn_forward"])
+    assert checker.verdicts[-1][:3] == (7, "rnn_forward", False)
