@@ -7,11 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from autograder.reference.lstm_gates import carousel_gain, forget_gate, lstm_forward
+from autograder.reference.lstm_gates import (carousel_gain, forget_gate, lstm_backward,
+                                             lstm_forward)
 from autograder.reference.rnn_update import rnn_forward
 from autograder.reference.vanishing_gradients import gradient_norms
 from rnncourse.explore.carousel import (CarouselExplorer, band, carousel_trace, draw_carousel,
-                                        for_plot)
+                                        for_plot, whole_gradient)
 from rnncourse.plots import new_figure
 
 FUNCTIONS = (rnn_forward, gradient_norms, lstm_forward, forget_gate, carousel_gain)
@@ -108,7 +109,7 @@ def test_plot_shows_the_trace():
     np.testing.assert_array_equal(spread.get_xy()[:len(corners)], corners)   # + closing corner
     assert ax.get_yscale() == "log" and ax.get_ylim() == pytest.approx((1e-12, 1e3))
     assert ax.get_xlim() == pytest.approx((-1, 201))
-    assert "-1.0" in fig._suptitle.get_text()
+    assert "-1.0" in fig.axes[0].get_title()
     legend = " ".join(text.get_text() for text in fig.legends[0].get_texts())
     assert "your gradient_norms" in legend and "your carousel_gain" in legend
     # a second draw updates the same artists; the axes keep their limits
@@ -168,3 +169,59 @@ def test_wrong_results_are_reported():
                                 carousel_gain_per_step, T=10)
     assert "carousel_gain returned shape (10,), expected (T, N, H) = (10, 8, 16)" in \
         explorer.status.value
+
+
+def test_the_numbers_lesson_04_states_about_the_gain():
+    """Sections 9, 10 and the summary: sigma(1) = 0.73 and 0.73^50 = 1.6e-7, so a forget bias of 1
+    does not start the carousel open; the explorer measures the same (no unit above 5e-7); b_f = 4
+    (mean f_t 0.98) keeps about 0.4 after 50 steps."""
+    assert f"{sigmoid(1.0):.2f}" == "0.73" and f"{sigmoid(1.0) ** 50:.2g}" == "1.6e-07"
+    tiny = carousel_trace(*FUNCTIONS, forget_bias=1.0, T=51, weight_scale=1e-9)
+    assert f"{tiny['lstm_kept']:.2g}" == "1.6e-07"
+    start = carousel_trace(*FUNCTIONS, forget_bias=1.0, T=51)
+    assert f"{start['forget_mean']:.2f}" == "0.73"
+    assert f"{start['lstm_kept']:.2g}" == "1.6e-07" and start["lstm_max"][0] < 5e-7
+    held = carousel_trace(*FUNCTIONS, forget_bias=4.0, T=51)
+    assert f"{held['forget_mean']:.2f}" == "0.98" and f"{held['lstm_kept']:.1g}" == "0.4"
+
+
+def test_the_whole_gradient_is_lstm_backwards_dx_for_a_loss_on_the_last_step():
+    trace = carousel_trace(*FUNCTIONS, forget_bias=2.0, T=20)
+    whole = whole_gradient(lstm_backward, trace)
+    dhs = np.zeros((20, 8, 16))
+    dhs[-1] = trace["dh_T"]
+    dx = lstm_backward(dhs, trace["x"], np.zeros((8, 16)), np.zeros((8, 16)), trace["params"])[0]
+    np.testing.assert_allclose(whole["x_norms"], np.linalg.norm(dx.reshape(20, -1), axis=1))
+    assert whole["kept"] == pytest.approx(whole["x_norms"][0] / whole["x_norms"][-1])
+    assert whole["belt"] == trace["lstm_kept"]
+
+
+def test_the_numbers_lesson_04_states_about_the_whole_gradient():
+    """Section 14: the whole gradient on x_1 over that on x_51 is about 4e-5 at b_f = 1 (more than
+    the belt's gain of 1.6e-7, still tiny), 6e-12 at b_f = 0 and 1.7 at b_f = 4; with weights 16 times
+    larger (weight scale 8) it is 35 while the belt keeps 6e-8."""
+    assert carousel_trace(*FUNCTIONS, T=5)["weight_scale"] == 0.5     # "16 times larger": 8
+
+    def measured(forget_bias, weight_scale=0.5):
+        trace = carousel_trace(*FUNCTIONS, forget_bias=forget_bias, weight_scale=weight_scale, T=51)
+        return whole_gradient(lstm_backward, trace)
+
+    start = measured(1.0)
+    assert f"{start['kept']:.1g}" == "4e-05" and start["kept"] > 100 * start["belt"]
+    assert f"{measured(0.0)['kept']:.1g}" == "6e-12"
+    assert f"{measured(4.0)['kept']:.2g}" == "1.7"
+    large = measured(1.0, weight_scale=8.0)
+    assert f"{large['kept']:.2g}" == "35" and f"{large['belt']:.1g}" == "6e-08"
+
+
+def test_unfinished_lstm_backward_is_named():
+    from rnncourse.explore.learner import LearnerCodeFailed
+
+    def unfinished(*args):
+        raise NotImplementedError("write me")
+
+    trace = carousel_trace(*FUNCTIONS, T=10)
+    with pytest.raises(LearnerCodeFailed, match="lstm_backward raised NotImplementedError"):
+        whole_gradient(unfinished, trace)
+    with pytest.raises(LearnerCodeFailed, match="should return four things"):
+        whole_gradient(lambda *args: args[0], trace)

@@ -94,7 +94,7 @@ def test_plot_shows_the_trace():
     np.testing.assert_array_equal(forgotten.get_xdata(), [trace["peak_step"] + trace["memory"]] * 2)
     assert ax_c.get_ylim() == pytest.approx((-0.15, 1.25))
     assert ax_c.get_xlim() == pytest.approx((0.5, 60.5))
-    assert "f = 0.80" in fig._suptitle.get_text()
+    assert "f = 0.80" in fig.axes[0].get_title()
     # a second draw updates the same artists
     other = gate_trace(*FUNCTIONS, forget=1.0, T=60)
     draw_gates(fig, other)
@@ -143,3 +143,15 @@ def test_wrong_shape_is_reported():
     explorer = GateExplorer(cell_update, hidden_state_flat)
     assert explorer.trace is None
     assert "hidden_state returned shape (1,), expected (N, H) = (1, 1)" in explorer.status.value
+
+
+def test_the_numbers_lesson_04_states_about_the_gates():
+    """Section 8: the explorer's pulse is 1, at step 5; section 10: a gate held at 0.98 keeps
+    0.98^50, about 0.36, after 50 steps; section 8's question 3: f = 0.73 = sigmoid(1) forgets a
+    pulse within about 15 steps."""
+    explorer = GateExplorer(*FUNCTIONS)
+    assert explorer.trace["at"] == 5 and explorer.trace["candidate"][4] == 1.0
+    trace = gate_trace(*FUNCTIONS, forget=0.98, T=60)
+    at = trace["at"]
+    assert f"{trace['C'][at - 1 + 50] / trace['C'][at - 1]:.2f}" == "0.36"
+    assert gate_trace(*FUNCTIONS, forget=0.73, T=60)["memory"] == 15

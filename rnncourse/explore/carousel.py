@@ -1,21 +1,28 @@
-"""Lesson 04 explorer: the constant error carousel. How much of a loss's gradient on the last step
-survives t steps back, in a tanh RNN and along an LSTM's cell state?
+"""Lesson 04 explorer: the gain along the LSTM's cell state. How much of a loss's gradient on the
+last step survives t steps back, in a tanh RNN and along an LSTM's cell state?
 
 Both networks read the same random input (T steps, a batch of N). The RNN (all singular values of
 W_hh equal sigma_max) sends a gradient of a loss on h_T back through its recurrence: the learner's
 gradient_norms measures ||dL/dh_t||, shown relative to ||dL/dh_T||. The LSTM (small random weights,
 forget-gate bias b_f) runs with the learner's lstm_forward; the learner's forget_gate gives its
 forget gates f_t on those states and the learner's carousel_gain the gain dC_T/dC_t = f_{t+1} ...
-f_T along the cell state. With small weights f_t is close to sigmoid(b_f), so the gain over a lag
-L is about sigmoid(b_f)^L: a forget bias of a few units keeps it near 1 for many steps (Gers,
-Schmidhuber & Cummins, 2000; Jozefowicz, Zaremba & Sutskever, 2015). Nothing here computes a
-graded answer: the learner's functions do.
+f_T along the cell state alone. With small weights f_t is close to sigmoid(b_f), so the gain over a
+lag L is about sigmoid(b_f)^L: 0.73^50, about 1.6e-7, at b_f = 1, the starting value Jozefowicz,
+Zaremba & Sutskever (2015) recommend; it stays near 1 over many steps only when the gates sit very
+close to 1 (b_f of 4 and more). The 1997 LSTM (Hochreiter & Schmidhuber) had no forget gate: its
+cell's self-connection of weight 1, the constant error carousel, kept this gain at exactly 1; the
+forget gate is from Gers, Schmidhuber & Cummins (2000).
+
+The cell state is one path of the gradient only: whole_gradient measures, with the learner's
+lstm_backward, the gradient along every path (through h and the gates too) that reaches each input.
+Nothing here computes a graded answer: the learner's functions do.
 """
 import numpy as np
 from matplotlib.patches import Polygon
 
 from ..data import rnn_weights
 from ..plots import OKABE_ITO, new_figure
+from .gates import freeze_layout
 from .learner import LearnerCodeFailed, run_learner, shaped
 from .widget import Explorer, slider
 
@@ -125,6 +132,36 @@ def carousel_trace(rnn_forward, gradient_norms, lstm_forward, forget_gate, carou
             "seed": seed}
 
 
+def whole_gradient(lstm_backward, trace):
+    """Measure, with the learner's lstm_backward, the whole gradient (along every path: the cell
+    state, the hidden state and the gates) that a loss on the last step sends to each input, for the
+    LSTM of a carousel trace.
+
+    trace: what carousel_trace returned (its x (T, N, D), params and dh_T (N, H); h0 = C0 = 0).
+    The loss is L = sum(h_T * dh_T): the learner's lstm_backward(dhs, x, h0, C0, params) ->
+    (dx, dh0, dC0, grads) runs with dhs (T, N, H) zero except dhs[T-1] = dh_T.
+
+    Returns a dict: x_norms (T,), x_norms[t-1] = ||dL/dx_t|| over the batch and the inputs;
+    kept = ||dL/dx_1|| / ||dL/dx_T||, the share of the gradient at the last input that reaches the
+    first; belt = trace["lstm_kept"], the cell state's gain over the same T - 1 steps.
+
+    Raises LearnerCodeFailed naming lstm_backward if it raised or returned a wrong shape.
+    """
+    x, params = trace["x"], trace["params"]
+    T, N, D = x.shape
+    H = trace["dh_T"].shape[1]
+    dhs = np.zeros((T, N, H))
+    dhs[-1] = trace["dh_T"]
+    result = run_learner("lstm_backward", lstm_backward, dhs, x, np.zeros((N, H)),
+                         np.zeros((N, H)), params)
+    if not isinstance(result, (tuple, list)) or len(result) != 4:
+        raise LearnerCodeFailed("lstm_backward", "should return four things: dx, dh0, dC0, grads")
+    dx = shaped("lstm_backward", result[0], (T, N, D), "dx (T, N, D)")
+    x_norms = np.sqrt(np.sum(dx * dx, axis=(1, 2)))
+    return {"x_norms": x_norms, "kept": float(x_norms[0] / x_norms[-1]),
+            "belt": trace["lstm_kept"]}
+
+
 def for_plot(values):
     """Values clipped to a decade beyond the fixed y-limits (a line leaves the frame instead of
     running along its edge, and the axes never rescale); nan stays nan, so it is not drawn."""
@@ -138,17 +175,21 @@ def band(lags, low, high):
                             np.concatenate([for_plot(low), for_plot(high)[::-1]])])
 
 
+def _title(forget_bias, forget_mean, T, sigma_max):
+    return (f"$b_f$ = {forget_bias:.1f} (mean $f_t$ = {forget_mean:.3f}),  T = {T},  "
+            f"RNN $\\sigma_{{max}}$ = {sigma_max:.2f}")
+
+
 def _layout(fig, T_max):
     """Build the axes once, for lags up to T_max (fixed limits: moving T never re-lays out the
     figure); later draws only update the artists' data."""
     fig.clear()
     ax = fig.subplots()
-    fig.subplots_adjust(left=0.1, right=0.97, top=0.82, bottom=0.11)
     spread = Polygon(np.ones((2, 2)), closed=True, facecolor=OKABE_ITO[1], alpha=0.25,
                      linewidth=0, label="LSTM: lowest to highest unit and example")
     ax.add_patch(spread)
     (lstm,) = ax.semilogy([0], [1], color=OKABE_ITO[1], marker="o", markersize=3,
-                          label="LSTM cell state: $\\partial C_T / \\partial C_t$, mean "
+                          label="LSTM cell state alone: $\\partial C_T / \\partial C_t$, mean "
                                 "(your carousel_gain)")
     (rnn,) = ax.semilogy([0], [1], color=OKABE_ITO[0], marker="o", markersize=3,
                          label="RNN: $\\|\\partial L / \\partial h_t\\| \\,/\\, "
@@ -158,12 +199,12 @@ def _layout(fig, T_max):
     ax.set_xlim(-1, T_max + 1)
     ax.set_ylim(*PLOT_RANGE)
     ax.set_xlabel("steps back from the loss on step $T$ (lag $T - t$)")
-    ax.set_ylabel("share of the gradient kept (log scale)")
+    ax.set_ylabel("share of the gradient kept")
     ax.grid(True, which="major", alpha=0.3)
-    # The legend stays in the background, above the axes, where no curve ever goes.
-    fig.legend(handles=[rnn, lstm, spread, one], loc="upper center",
-               bbox_to_anchor=(0.535, 0.935), ncol=2, fontsize="small", frameon=False)
-    title = fig.suptitle("", y=0.985)
+    # Laid out with the widest title the controls can make; the legend stays above the axes,
+    # where no curve ever goes.
+    title = ax.set_title(_title(BIAS_RANGE[0], 0.999, T_RANGE[1], SIGMA_RANGE[1]))
+    freeze_layout(fig, [rnn, lstm, spread, one])
     return {"T_max": T_max, "band": spread, "lstm": lstm, "rnn": rnn, "title": title}
 
 
@@ -186,9 +227,8 @@ def draw_carousel(fig, trace):
     artists["rnn"].set_data(lags, for_plot(trace["rnn"]))
     artists["lstm"].set_data(lags, for_plot(trace["lstm"]))
     artists["band"].set_xy(band(lags, trace["lstm_min"], trace["lstm_max"]))
-    artists["title"].set_text(f"T = {T}: forget-gate bias $b_f$ = {trace['forget_bias']:.1f} "
-                              f"(mean $f_t$ = {trace['forget_mean']:.3f}), RNN "
-                              f"$\\sigma_{{max}}(W_{{hh}})$ = {trace['sigma_max']:.2f}")
+    artists["title"].set_text(_title(trace["forget_bias"], trace["forget_mean"], T,
+                                     trace["sigma_max"]))
     return fig
 
 

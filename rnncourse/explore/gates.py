@@ -107,6 +107,22 @@ def gate_trace(cell_update, hidden_state, forget=0.9, input=1.0, output=1.0, pul
             "pulse": pulse, "T": T, "at": at}
 
 
+def freeze_layout(fig, handles):
+    """Put a figure legend of `handles` above the axes and lay the figure out once with
+    matplotlib's constrained layout, for the fonts in use (normal or presentation style); then fix
+    the axes where they are, so that later draws only update the artists' data. The legend has two
+    columns, or one if two are wider than the figure."""
+    fig.set_layout_engine("constrained")
+    for columns in (2, 1):
+        legend = fig.legend(handles=handles, loc="outside upper center", ncol=columns,
+                            fontsize="small", frameon=False)
+        fig.canvas.draw()
+        if legend.get_window_extent().width <= fig.bbox.width:
+            break
+        legend.remove()
+    fig.set_layout_engine("none")
+
+
 def stems(steps, values):
     """x and y of vertical stems from 0 to each nonzero value (nan-separated), for one Line2D."""
     nonzero = np.nonzero(values)[0]
@@ -117,12 +133,15 @@ def stems(steps, values):
     return xs, ys
 
 
+def _title(forget, input, output):
+    return f"forget gate f = {forget:.2f}, input gate i = {input:.2f}, output gate o = {output:.2f}"
+
+
 def _layout(fig, T, pulse):
     """Build the two panels once for T steps and this pulse (fixed limits); later draws only update
     the artists' data. Returns the artists that change."""
     fig.clear()
     ax_in, ax_c = fig.subplots(2, 1, sharex=True, height_ratios=[1, 2.4])
-    fig.subplots_adjust(left=0.09, right=0.97, top=0.8, bottom=0.1, hspace=0.1)
     top = max(abs(pulse), 1e-12) * 1.25
     limits = (-0.12 * top, top) if pulse >= 0 else (-top, 0.12 * top)
 
@@ -139,7 +158,7 @@ def _layout(fig, T, pulse):
     (cell,) = ax_c.plot([], [], color=OKABE_ITO[1], marker="o", markersize=3,
                         label="cell state $C_t$ (your cell_update)")
     (hidden,) = ax_c.plot([], [], color=OKABE_ITO[0], marker="o", markersize=3,
-                          label="hidden state $h_t = o_t \\tanh(C_t)$ (your hidden_state)")
+                          label="hidden state $h_t$ (your hidden_state)")
     (forgotten,) = ax_c.plot([np.nan] * 2, list(limits), color=OKABE_ITO[3], linestyle="--",
                              linewidth=1.2, label="forgotten: $|C_t|$ below 1% of its peak")
     ax_c.axhline(0, color=OKABE_ITO[7], linewidth=0.8)
@@ -148,10 +167,9 @@ def _layout(fig, T, pulse):
     ax_c.set_xlabel("time step $t$")
     ax_c.set_ylabel("state")
     ax_c.grid(True, alpha=0.3)
-    # The legend stays in the background, above the panels, where no line ever goes.
-    fig.legend(handles=[candidate, written, forgotten, cell, hidden, h_open], loc="upper center",
-               bbox_to_anchor=(0.53, 0.94), ncol=2, fontsize="small", frameon=False)
-    title = fig.suptitle("", y=0.985)
+    # The legend stays above the panels, where no line ever goes.
+    title = ax_in.set_title(_title(1.0, 1.0, 1.0))     # laid out with the widest title
+    freeze_layout(fig, [candidate, written, forgotten, cell, hidden, h_open])
     return {"shape": (T, pulse), "candidate": candidate, "written": written, "h_open": h_open,
             "cell": cell, "hidden": hidden, "forgotten": forgotten, "title": title}
 
@@ -177,8 +195,7 @@ def draw_gates(fig, trace):
     artists["h_open"].set_data(steps, trace["h_open"])
     memory = trace["memory"]
     artists["forgotten"].set_xdata([trace["peak_step"] + memory if memory else np.nan] * 2)
-    artists["title"].set_text(f"forget gate f = {trace['forget']:.2f}, input gate i = "
-                              f"{trace['input']:.2f}, output gate o = {trace['output']:.2f}")
+    artists["title"].set_text(_title(trace["forget"], trace["input"], trace["output"]))
     return fig
 
 
