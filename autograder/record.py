@@ -30,6 +30,7 @@ SHIPPED = {
     "02_bptt": ["rnn_update"],
     "03_vanishing_gradients": ["rnn_update", "bptt"],
     "04_lstm_gates": ["rnn_update", "vanishing_gradients"],
+    "05_rnn_vs_lstm": ["rnn_update", "bptt", "lstm_gates"],
 }
 
 

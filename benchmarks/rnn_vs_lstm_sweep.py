@@ -1,5 +1,7 @@
-"""Lesson 05's sweep: a tanh RNN and an LSTM trained on the adding problem at T = 10, 25, 50, 100
-and 200, with the same budget of training sequences at every T and for both networks.
+"""Lesson 05's sweep: a tanh RNN, an LSTM and an IRNN (a ReLU RNN started at W_hh = I, Le, Jaitly &
+Hinton, 2015) trained on the adding problem at T = 10, 25, 50, 100 and 200, with the same budget of
+training sequences, the same optimiser (Adam) and the same clipping at every T and for every
+network.
 
     make sweep                                                   # the full sweep (minutes)
     .venv/bin/python benchmarks/rnn_vs_lstm_sweep.py --quick     # a smoke test (seconds)
@@ -11,6 +13,12 @@ settings, the machine (core count), and per run the final test MSE, the test MSE
 the training loss (means over windows, at most MAX_POINTS points), and the times. Everything is
 seeded: the same command gives the same numbers (the times aside). Runs with the same seed and T
 see the same training batches and the same test set, whichever the network.
+
+It also writes solutions/05_rnn_vs_lstm/checkpoints.npz (lesson 05's explorer): the weights of the
+seed-0 runs of the tanh RNN and the LSTM at T in CHECKPOINT_LENGTHS after each update in
+CHECKPOINT_UPDATES (0: the initial weights), in the lessons' own names (lesson 01's W_xh, W_hh,
+b_h; lesson 04's W_f .. b_o) plus the readout W_y, b_y. Keys "<model>/<T>/<update>/<name>";
+"lengths", "updates", "models" and "seed" say what it holds.
 
 The data come from the reference adding_problem of the grading side (writing it is the learners'
 exercise, so it does not ship); --generator MODULE:FUNCTION picks another
@@ -42,6 +50,10 @@ EVAL_EVERY = 25             # updates between two measurements of the test MSE
 TARGET = 0.01               # "solved": test MSE below this
 MAX_POINTS = 200            # at most this many points per training-loss curve in the JSON
 RESULTS = LESSON / "sweep_results.json"
+CHECKPOINTS = LESSON / "checkpoints.npz"
+CHECKPOINT_LENGTHS = (25, 50, 100, 200)
+CHECKPOINT_UPDATES = (0, 250, 500, 1000)
+CHECKPOINT_MODELS = ("rnn", "lstm")
 DEFAULT_GENERATOR = "autograder.reference.rnn_vs_lstm:adding_problem"
 
 
@@ -96,15 +108,33 @@ def time_to(run, level):
     return next((t for m, t in zip(curve["mse"], curve["train_time"]) if m < level), None)
 
 
+def lesson_params(model, params):
+    """A network's weights in the lessons' names: the tanh RNN's as they are (W_xh, W_hh, b_h),
+    the LSTM's as lesson 04's W_f .. b_o; both with the readout W_y, b_y."""
+    if model == "lstm":
+        return {**networks.lstm_params_to_api(params), "W_y": params["W_y"].copy(),
+                "b_y": params["b_y"].copy()}
+    return {name: value.copy() for name, value in params.items()}
+
+
 def sweep(make_batch, lengths=LENGTHS, sequences=SEQUENCES, seeds=SEEDS, eval_every=EVAL_EVERY,
-          log=print, **settings):
-    """Train both networks at every T and seed; returns the runs of networks.train (summaries)."""
+          log=print, checkpoints=None, **settings):
+    """Train every network at every T and seed; returns the runs of networks.train (summaries).
+    checkpoints, a dict, receives {(model, T, update): lesson_params} of the first seed's runs of
+    CHECKPOINT_MODELS at CHECKPOINT_LENGTHS."""
     runs = []
     for T in lengths:
         for seed in seeds:
             for model in networks.MODELS:
+                keep = (checkpoints is not None and seed == seeds[0] and
+                        model in CHECKPOINT_MODELS and T in CHECKPOINT_LENGTHS)
+                updates = sequences // settings.get("batch", 64)
                 run = networks.train(model, make_batch, T, sequences, seed=seed,
-                                     eval_every=eval_every, **settings)
+                                     eval_every=eval_every, **settings,
+                                     checkpoints=[u for u in CHECKPOINT_UPDATES
+                                                  if keep and u <= updates])
+                for update, params in run["checkpoints"].items():
+                    checkpoints[model, T, update] = lesson_params(model, params)
                 reached = time_to(run, TARGET)
                 log(f"T = {T:3d}  seed {seed}  {model:4s}  test MSE {run['test_mse']:.4f}  "
                     f"train {run['train_time']:5.1f} s  wall {run['wall_time']:5.1f} s  "
@@ -114,15 +144,32 @@ def sweep(make_batch, lengths=LENGTHS, sequences=SEQUENCES, seeds=SEEDS, eval_ev
 
 
 def table(runs):
-    """Lines of a table: per T, each network's median final test MSE over the seeds (and range)."""
-    lines = ["   T   RNN test MSE (median, min-max)    LSTM test MSE (median, min-max)"]
+    """Lines of a table: per T, each network's median final test MSE over the seeds, its range,
+    and how many seeds reached MSE < TARGET."""
+    models = [m for m in networks.MODELS if any(r["model"] == m for r in runs)]
+    lines = ["   T" + "".join(f"   {m.upper() + ' test MSE: median (min-max) solved':44s}"
+                          for m in models)]
     for T in sorted({r["T"] for r in runs}):
         cells = []
-        for model in networks.MODELS:
+        for model in models:
             values = [r["test_mse"] for r in runs if r["T"] == T and r["model"] == model]
-            cells.append(f"{np.median(values):8.4f} ({min(values):.4f}-{max(values):.4f})")
-        lines.append(f"{T:4d}   {cells[0]:32s}  {cells[1]}")
+            solved = sum(v < TARGET for v in values)
+            cells.append(f"{np.median(values):8.4f} ({min(values):.4f}-{max(values):.4f}) "
+                         f"{solved}/{len(values)}")
+        lines.append(f"{T:4d}" + "".join(f"   {cell:44s}" for cell in cells))
     return lines
+
+
+def save_checkpoints(path, checkpoints, seed):
+    """Write {(model, T, update): {name: array}} to an .npz file (see the module's docstring)."""
+    arrays = {f"{model}/{T}/{update}/{name}": value
+              for (model, T, update), params in sorted(checkpoints.items())
+              for name, value in params.items()}
+    arrays["models"] = np.array(sorted({m for m, _, _ in checkpoints}))
+    arrays["lengths"] = np.array(sorted({T for _, T, _ in checkpoints}))
+    arrays["updates"] = np.array(sorted({u for _, _, u in checkpoints}))
+    arrays["seed"] = np.array(seed)
+    np.savez_compressed(path, **arrays)
 
 
 def machine():
@@ -140,6 +187,8 @@ def main(argv=None):
     parser.add_argument("--benchmark", action="store_true",
                         help="time the vectorised LSTM passes against the per-gate ones, and stop")
     parser.add_argument("--out", help=f"where to write the results (default: {RESULTS.name})")
+    parser.add_argument("--checkpoints", help="where to write the checkpoints (default: "
+                        f"{CHECKPOINTS.name}; --quick writes them only when this is given)")
     parser.add_argument("--generator", default=DEFAULT_GENERATOR,
                         help="make_batch as MODULE:FUNCTION or FILE.py:FUNCTION "
                              f"(default: {DEFAULT_GENERATOR})")
@@ -156,8 +205,10 @@ def main(argv=None):
     seeds = tuple(args.seeds) if args.seeds else seeds
     settings = {"batch": 64, "H": 16, "lr": 1e-2, "max_norm": 1.0, "forget_bias": 1.0,
                 "test_size": 1000}
+    checkpoint_path = args.checkpoints or (None if args.quick else CHECKPOINTS)
+    kept = {} if checkpoint_path else None
     start = time.perf_counter()
-    runs = sweep(make_batch, lengths, sequences, seeds, **settings)
+    runs = sweep(make_batch, lengths, sequences, seeds, checkpoints=kept, **settings)
     total = time.perf_counter() - start
     for line in table(runs):
         print(line)
@@ -166,11 +217,15 @@ def main(argv=None):
     if out:
         results = {"settings": {"lengths": list(lengths), "sequences": sequences,
                                 "updates": sequences // settings["batch"], "seeds": list(seeds),
-                                "eval_every": EVAL_EVERY, "target": TARGET, **settings,
+                                "eval_every": EVAL_EVERY, "target": TARGET,
+                                "models": list(networks.MODELS), **settings,
                                 "generator": args.generator},
                    "machine": machine(), "total_time": round(total, 1), "runs": runs}
         pathlib.Path(out).write_text(json.dumps(results, separators=(",", ":")) + "\n")
         print(f"wrote {out}")
+    if checkpoint_path:
+        save_checkpoints(checkpoint_path, kept, seeds[0])
+        print(f"wrote {checkpoint_path}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ EXPLORERS = {
     "02_bptt": ["explore-truncation"],
     "03_vanishing_gradients": ["explore-gradients"],
     "04_lstm_gates": ["explore-gates", "explore-carousel"],
+    "05_rnn_vs_lstm": ["explore-first-marker"],
 }
 
 # What an explorer's status line says when the learner's code failed (rnncourse.explore.widget).

@@ -9,6 +9,7 @@ import matplotlib as mpl
 import pytest
 
 from autograder.reference import REFERENCE
+from autograder.release import ROOT
 from rnncourse import explore
 from rnncourse.plots import use_course_style
 
@@ -30,6 +31,10 @@ EXPLORERS = {
     "carousel": lambda: explore.CarouselExplorer(
         *_functions("rnn_forward", "gradient_norms", "lstm_forward", "forget_gate",
                     "carousel_gain")),
+    "first_marker": lambda: explore.FirstMarkerExplorer(
+        explore.load_checkpoints(ROOT / "solutions" / "05_rnn_vs_lstm" / "checkpoints.npz"),
+        *_functions("adding_problem", "rnn_forward", "rnn_backward", "lstm_forward",
+                    "lstm_backward", "forget_gate")),
 }
 
 
@@ -62,7 +67,8 @@ def figure_texts(fig):
     texts += list(fig.texts)
     for legend in fig.legends:
         texts += list(legend.get_texts())
-    return [t for t in texts if t is not None and _visible(t)]
+    unique = {id(t): t for t in texts if t is not None}      # the suptitle is in fig.texts too
+    return [t for t in unique.values() if _visible(t)]
 
 
 def _overlap(a, b):
@@ -95,6 +101,11 @@ def text_problems(fig):
                 if clashes:
                     problems.append(f"{name} overlaps {clashes[0].get_text()[:40]!r} of "
                                     "another axes")
+    for i, (text, box) in enumerate(top):          # the figure's own texts among themselves
+        clashes = [t for t, b in top[i + 1:] if _overlap(box, b)]
+        if clashes:
+            problems.append(f"{text.get_text()[:40]!r} overlaps {clashes[0].get_text()[:40]!r} "
+                            "(both texts of the figure)")
     return problems
 
 
@@ -143,3 +154,6 @@ def test_the_layout_check_sees_a_label_that_runs_off_and_one_over_a_neighbour():
     problems = text_problems(fig)
     assert any("a label that sits on the" in p and "another axes" in p for p in problems)
     assert any("a title far too long" in p and "leaves the figure" in p for p in problems)
+    fig.suptitle("a suptitle", y=0.5)
+    fig.legend(handles=left.plot([0, 1], label="a legend entry"), loc="center")
+    assert any("a suptitle" in p and "both texts of the figure" in p for p in text_problems(fig))

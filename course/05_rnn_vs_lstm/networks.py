@@ -1,5 +1,5 @@
-"""Fast numpy training of a tanh RNN and an LSTM on a sequence task read out at the last step
-(lesson 05: RNN vs LSTM on the adding problem).
+"""Fast numpy training of a tanh RNN, an LSTM and an IRNN on a sequence task read out at the last
+step (lesson 05: RNN vs LSTM on the adding problem).
 
 This file holds answers of earlier lessons (the RNN and LSTM forward and backward passes,
 clipping), written for speed rather than for reading: the lessons' own versions are the readable
@@ -10,6 +10,8 @@ sequences are time-major, x (T, N, D); hs[t-1] is h_t (h0 is not in hs). Letters
 T sequence length, D input size, H hidden size.
 
     RNN   h_t = tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h)
+    IRNN  h_t = relu(x_t @ W_xh.T + h_prev @ W_hh.T + b_h), started at W_hh = I, b_h = 0
+          (Le, Jaitly & Hinton, 2015)
     LSTM  f_t = sigmoid([h_prev, x_t] @ W_f.T + b_f)        forget gate
           i_t = sigmoid([h_prev, x_t] @ W_i.T + b_i)        input gate
           C~_t = tanh([h_prev, x_t] @ W_C.T + b_C)          candidate cell
@@ -18,7 +20,7 @@ T sequence length, D input size, H hidden size.
     readout  y_hat = h_T @ W_y.T + b_y (N, 1),   loss = mean((y_hat - y) ** 2)
 
 Parameters are dicts of float64 arrays:
-    rnn   W_xh (H, D), W_hh (H, H), b_h (H,), W_y (1, H), b_y (1,)
+    rnn, irnn   W_xh (H, D), W_hh (H, H), b_h (H,), W_y (1, H), b_y (1,)
     lstm  W_x (4H, D), W_h (4H, H), b (4H,), W_y (1, H), b_y (1,)
 The LSTM keeps its four gates stacked, rows in the order f, i, o, C~ (the three sigmoid gates,
 then the candidate; rows k*H .. (k+1)*H - 1 are gate k), and splits the weights by input instead
@@ -34,7 +36,8 @@ it. Inside, the LSTM stacks the batch as columns (as in the math), so that each 
 contiguous block of rows: numpy is much faster on contiguous blocks than on strided slices.
 
 train() runs the experiment: Adam, clipping of the global gradient norm, a fixed budget of
-training sequences, a fixed seeded test set. The data come from the function passed in as
+training sequences, a fixed seeded test set, and copies of the weights at chosen updates
+(checkpoints). The data come from the function passed in as
 make_batch(T, N, rng) -> (x (T, N, D), y (N, 1)).
 """
 import math
@@ -42,7 +45,7 @@ import time
 
 import numpy as np
 
-MODELS = ("rnn", "lstm")
+MODELS = ("rnn", "lstm", "irnn")
 GATES = ("f", "i", "o", "C")      # the order of the stacked LSTM gates (sigmoid x 3, then tanh)
 
 
@@ -83,11 +86,20 @@ def rnn_init(D, H, rng):
             "W_y": _uniform(rng, (1, H)), "b_y": np.zeros(1)}
 
 
+def irnn_init(D, H, rng):
+    """Weights of an IRNN (Le, Jaitly & Hinton, 2015): W_hh (H, H) the identity and b_h (H,) zero,
+    as they propose; W_xh (H, D), W_y (1, H) and b_y (1,) as in rnn_init, so that the tanh RNN and
+    the IRNN differ only in the activation and the recurrent matrix's start."""
+    return {"W_xh": _uniform(rng, (H, D)), "W_hh": np.eye(H), "b_h": np.zeros(H),
+            "W_y": _uniform(rng, (1, H)), "b_y": np.zeros(1)}
+
+
 def lstm_init(D, H, rng, forget_bias=1.0):
     """Weights of an LSTM with a linear readout, stacked: W_x (4H, D) uniform in +-1/sqrt(D),
     W_h (4H, H) and W_y (1, H) uniform in +-1/sqrt(H) (each block scaled by the size of its
-    input); b (4H,) zero except the forget gate's bias, `forget_bias` (1 by default: the cell
-    starts by keeping about 73% of its content per step); b_y (1,) zero."""
+    input); b (4H,) zero except the forget gate's bias, `forget_bias` (1 by default: with these
+    small weights each forget gate starts near sigmoid(1) = 0.73, so the cell keeps about 73% of
+    its content per step and sigmoid(1)**50 = 1.6e-7 over 50 steps); b_y (1,) zero."""
     b = np.zeros(4 * H)
     b[:H] = forget_bias
     return {"W_x": _uniform(rng, (4 * H, D)), "W_h": _uniform(rng, (4 * H, H)), "b": b,
@@ -101,9 +113,12 @@ def _uniform(rng, shape):
 
 
 def init_params(model, D, H, rng, forget_bias=1.0):
-    """rnn_init(D, H, rng) or lstm_init(D, H, rng, forget_bias), by model ("rnn" or "lstm")."""
+    """rnn_init(D, H, rng), lstm_init(D, H, rng, forget_bias) or irnn_init(D, H, rng), by model
+    ("rnn", "lstm" or "irnn")."""
     if model == "rnn":
         return rnn_init(D, H, rng)
+    if model == "irnn":
+        return irnn_init(D, H, rng)
     if model == "lstm":
         return lstm_init(D, H, rng, forget_bias)
     raise ValueError(f"model must be one of {MODELS}, not {model!r}")
@@ -135,8 +150,9 @@ def lstm_params_from_api(api):
 
 # --- the tanh RNN -----------------------------------------------------------------------------
 
-def rnn_forward(x, params, h0=None, keep=True):
-    """Run the tanh RNN over x (T, N, D) from h0 (N, H) (zeros if None).
+def rnn_forward(x, params, h0=None, keep=True, relu=False):
+    """Run the tanh RNN (the ReLU one, an IRNN's, if relu) over x (T, N, D) from h0 (N, H) (zeros
+    if None).
 
     Returns (hs, cache): hs (T, N, H) with hs[t-1] = h_t, and what rnn_backward needs. With
     keep=False only the last state is kept: hs is (1, N, H) = h_T and cache is None.
@@ -156,14 +172,17 @@ def rnn_forward(x, params, h0=None, keep=True):
         z = a[t]
         z += step_dot(h, W_hh_T)
         h = hs_full[t + 1] if keep else z
-        np.tanh(z, out=h)
+        if relu:
+            np.maximum(z, 0.0, out=h)
+        else:
+            np.tanh(z, out=h)
     if not keep:
         return h[None].copy(), None
-    return hs_full[1:], {"x": x, "hs_full": hs_full, "params": params}
+    return hs_full[1:], {"x": x, "hs_full": hs_full, "params": params, "relu": relu}
 
 
 def rnn_backward(dhs, cache):
-    """Backpropagation through time of the tanh RNN.
+    """Backpropagation through time of the tanh RNN (or the ReLU one: cache["relu"]).
 
     dhs: (T, N, H), dhs[t-1] the gradient of the loss with respect to h_t through step t's own
     output only; or (N, H), the gradient with respect to h_T when the loss reads the last state
@@ -177,7 +196,10 @@ def rnn_backward(dhs, cache):
     W_hh = params["W_hh"]
     dhs = np.asarray(dhs, dtype=np.float64)
     per_step = dhs.ndim == 3
-    da = 1.0 - hs_full[1:] ** 2            # tanh' of each step, (T, N, H); becomes dL/da below
+    if cache.get("relu"):
+        da = (hs_full[1:] > 0.0).astype(np.float64)     # relu' of each step, (T, N, H)
+    else:
+        da = 1.0 - hs_full[1:] ** 2        # tanh' of each step, (T, N, H); becomes dL/da below
     step_dot = np.matmul if N * H * H <= _ONE_THREAD else _dot
     dh = dhs[T - 1] if per_step else dhs
     for t in range(T - 1, -1, -1):
@@ -307,19 +329,25 @@ def lstm_backward(dhs, cache, dC_T=None):
 
 # --- readout, loss, gradients of a whole model ------------------------------------------------
 
-_FORWARD = {"rnn": rnn_forward, "lstm": lstm_forward}
-_BACKWARD = {"rnn": rnn_backward, "lstm": lstm_backward}
+_FORWARD = {"rnn": rnn_forward, "lstm": lstm_forward,
+            "irnn": lambda *args, **kwargs: rnn_forward(*args, **kwargs, relu=True)}
+_BACKWARD = {"rnn": rnn_backward, "lstm": lstm_backward, "irnn": rnn_backward}
 
 
-def model_of(params):
-    """"rnn" or "lstm", from the names of the parameters."""
+def model_of(params, model=None):
+    """`model` if given, else "rnn" or "lstm" from the names of the parameters (an IRNN's have
+    the tanh RNN's names: say model="irnn")."""
+    if model is not None:
+        if model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}, not {model!r}")
+        return model
     return "lstm" if "W_h" in params else "rnn"
 
 
-def predict(params, x, chunk=256):
+def predict(params, x, chunk=256, model=None):
     """The readout on the last state, y_hat (N, 1), for x (T, N, D), from zero initial states;
-    the batch is run `chunk` sequences at a time (memory)."""
-    forward = _FORWARD[model_of(params)]
+    the batch is run `chunk` sequences at a time (memory). model: as in model_of."""
+    forward = _FORWARD[model_of(params, model)]
     out = []
     for start in range(0, x.shape[1], chunk):
         hs, _ = forward(x[:, start:start + chunk], params, keep=False)
@@ -327,15 +355,16 @@ def predict(params, x, chunk=256):
     return np.concatenate(out, axis=0)
 
 
-def mse(params, x, y):
+def mse(params, x, y, model=None):
     """Mean squared error of the network's prediction on x (T, N, D) against y (N, 1)."""
-    return float(np.mean((predict(params, x) - y) ** 2))
+    return float(np.mean((predict(params, x, model=model) - y) ** 2))
 
 
-def loss_and_grads(params, x, y):
+def loss_and_grads(params, x, y, model=None):
     """The training loss mean((y_hat - y)**2) of one batch x (T, N, D), y (N, 1) (zero initial
-    states), and its gradients {name: array} for every parameter (same names and shapes)."""
-    model = model_of(params)
+    states), and its gradients {name: array} for every parameter (same names and shapes).
+    model: as in model_of."""
+    model = model_of(params, model)
     hs, cache = _FORWARD[model](x, params)
     h_T = hs[-1]
     err = h_T @ params["W_y"].T + params["b_y"] - y                          # (N, 1)
@@ -393,19 +422,20 @@ class Adam:
 # --- the experiment ---------------------------------------------------------------------------
 
 def train(model, make_batch, T, sequences, batch=64, H=16, lr=1e-2, max_norm=1.0, seed=0,
-          progress=None, test_size=1000, eval_every=None, forget_bias=1.0):
-    """Train an RNN or an LSTM (`model`, "rnn" or "lstm"), hidden size H, to predict y from
-    sequences of length T, and test it.
+          progress=None, test_size=1000, eval_every=None, forget_bias=1.0, checkpoints=()):
+    """Train a tanh RNN, an LSTM or an IRNN (`model`, "rnn", "lstm" or "irnn"), hidden size H, to
+    predict y from sequences of length T, and test it.
 
     make_batch(T, N, rng) -> (x (T, N, D), y (N, 1)) makes the data; rng a numpy Generator.
     The budget is `sequences` training sequences: sequences // batch updates, each on a fresh
     batch, with Adam at learning rate lr after clipping the global gradient norm at max_norm
     (None: no clipping). forget_bias: the LSTM's initial forget-gate bias.
     The seed fixes everything: the test set (test_size sequences), the training batches and the
-    initial weights come from three separate streams, so an RNN and an LSTM trained with the same
-    seed, T and make_batch see exactly the same data.
+    initial weights come from three separate streams, so networks trained with the same seed, T
+    and make_batch see exactly the same data.
     progress(update, updates, loss), if given, is called after every update (update from 1).
     eval_every: also measure the test MSE every that many updates (not counted in train_time).
+    checkpoints: updates (0 = the initial weights) after which to keep a copy of the weights.
 
     Returns a dict:
         model, T, sequences, updates, batch, H, lr, max_norm, seed, forget_bias (None for the
@@ -419,6 +449,7 @@ def train(model, make_batch, T, sequences, batch=64, H=16, lr=1e-2, max_norm=1.0
         train_time seconds spent training (data, forward, backward, update; not the tests
                    nor progress), wall_time  seconds for the whole call
         params     the trained weights
+        checkpoints {update: a copy of the weights after that update} for the updates asked
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, not {model!r}")
@@ -432,12 +463,17 @@ def train(model, make_batch, T, sequences, batch=64, H=16, lr=1e-2, max_norm=1.0
                          forget_bias)
     adam = Adam(params, lr=lr)
     losses, norms = np.empty(updates), np.empty(updates)
-    curve = {"update": [0], "mse": [mse(params, x_test, y_test)], "train_time": [0.0]}
+    curve = {"update": [0], "mse": [mse(params, x_test, y_test, model)], "train_time": [0.0]}
+    kept = {u: None for u in sorted(int(u) for u in checkpoints)}
+    if any(u < 0 or u > updates for u in kept):
+        raise ValueError(f"checkpoints must be updates 0 .. {updates}, not {sorted(kept)}")
+    if 0 in kept:
+        kept[0] = {name: value.copy() for name, value in params.items()}
     train_time = 0.0
     for u in range(1, updates + 1):
         tick = time.perf_counter()
         x, y = make_batch(T, batch, data_rng)
-        loss, grads = loss_and_grads(params, x, y)
+        loss, grads = loss_and_grads(params, x, y, model)
         if max_norm is None:
             norm = global_norm(grads)
         else:
@@ -445,9 +481,11 @@ def train(model, make_batch, T, sequences, batch=64, H=16, lr=1e-2, max_norm=1.0
         adam.step(params, grads)
         train_time += time.perf_counter() - tick
         losses[u - 1], norms[u - 1] = loss, norm
+        if u in kept:
+            kept[u] = {name: value.copy() for name, value in params.items()}
         if (eval_every and u % eval_every == 0) or u == updates:
             curve["update"].append(u)
-            curve["mse"].append(mse(params, x_test, y_test))
+            curve["mse"].append(mse(params, x_test, y_test, model))
             curve["train_time"].append(train_time)
         if progress is not None:
             progress(u, updates, loss)
@@ -456,7 +494,7 @@ def train(model, make_batch, T, sequences, batch=64, H=16, lr=1e-2, max_norm=1.0
             "forget_bias": forget_bias if model == "lstm" else None, "test_size": test_size,
             "eval_every": eval_every, "loss": losses, "grad_norm": norms,
             "test_mse": curve["mse"][-1], "test_curve": curve, "train_time": train_time,
-            "wall_time": time.perf_counter() - start, "params": params}
+            "wall_time": time.perf_counter() - start, "params": params, "checkpoints": kept}
 
 
 # --- the same passes written per gate, and the measured speed-up ------------------------------
