@@ -1,24 +1,36 @@
 """Lesson 03 explorer: how fast does the gradient of a loss on h_T shrink or grow, back in time?
 
-A random RNN (W_hh = sigma_max times a random orthogonal matrix, so every singular value of W_hh is
-sigma_max) reads T steps of random input. A loss on the last state h_T alone sends back a fixed
-random gradient dL/dh_T (of norm 1); the learner's gradient_norms measures ||dL/dh_t|| at every
-step, and the learner's jacobian_norm_bound gives the ceiling (sigma_max)^(T - t) of Pascanu,
-Mikolov & Bengio (2013). Nothing here computes a graded answer: the learner's functions do.
+A random RNN reads T steps of random input. Its W_hh is one of two kinds, with the same rotation:
+- "orthogonal × σ_max": sigma_max times a random orthogonal matrix, so every singular value and
+  every eigenvalue's absolute value equals sigma_max (the spectral radius rho = sigma_max);
+- "non-normal, ρ = 0.9": chains of 4 units (rnncourse.data.chain_matrix) whose eigenvalues are all
+  rho = 0.9 (or sigma_max, if that is smaller), while the largest singular value is sigma_max.
+  One step can stretch a vector by up to sigma_max, but in the long run the product of steps
+  shrinks by rho per step (Gelfand's formula): with rho < 1 < sigma_max the gradient first grows,
+  then vanishes.
+A loss on the last state h_T alone sends back a fixed random gradient dL/dh_T (of norm 1); the
+learner's gradient_norms measures ||dL/dh_t|| at every step, and the learner's
+jacobian_norm_bound gives the ceiling (sigma_max)^(T - t) of Pascanu, Mikolov & Bengio (2013).
+Nothing here computes a graded answer: the learner's functions do.
 """
 
 import numpy as np
 
-from ..data import rnn_weights
+from ..data import chain_matrix, rnn_weights
 from ..plots import OKABE_ITO, new_figure
 from .learner import run_learner, shaped
 from .memory import SATURATED
 from .widget import Explorer, choice, slider
 
 NONLINEARITIES = ("tanh", "identity")
+NONNORMAL_RHO = 0.9   # the spectral radius of the non-normal W_hh (when sigma_max allows it)
+MATRICES = ("orthogonal × σ_max", f"non-normal, ρ = {NONNORMAL_RHO:g}")
 EDGE = 0.01           # |log(factor per step)| below this (within 1% per step): "stable/edge"
 SLOPES_SHRINK = 0.9   # average tanh slope 1 - h^2 below this: saturation visibly shrinks gradients
+GROWTH = 1.05         # an inner maximum at least 5% above ||dL/dh_T||: "grows, then ..."
+TAIL = 20             # the long-run factor is measured over at most this many steps
 PLOT_RANGE = (1e-12, 1e12)   # fixed y-limits: readable across the sliders, no re-layout needed
+FACTOR_RANGE = (0.0, 1.6)    # one step's factor is at most sigma_max <= 1.5 (tanh's slope <= 1)
 T_RANGE = (5, 100)
 
 
@@ -42,27 +54,60 @@ def name_regime(factor):
     return "stable/edge"
 
 
+def recurrent_weights(matrix, sigma_max, rotation):
+    """W_hh (H, H) of the kind `matrix` (one of MATRICES) with largest singular value sigma_max,
+    built on the orthogonal (H, H) `rotation`, and its spectral radius rho (by construction)."""
+    if matrix == MATRICES[0]:
+        return sigma_max * rotation, float(sigma_max)
+    if matrix == MATRICES[1]:
+        rho = min(NONNORMAL_RHO, float(sigma_max))
+        return chain_matrix(rotation.shape[0], rho, sigma_max, rotation), rho
+    raise ValueError(f"matrix must be one of {MATRICES}, not {matrix!r}")
+
+
+def transient(norms):
+    """Where ||dL/dh_t|| is largest, and how fast it shrinks beyond that, back in time.
+
+    norms (T,) -> (peak, lag, late): peak = the largest norm over ||dL/dh_T|| (the last one),
+    lag = how many steps back from T it is (0: at t = T), late = the average factor per step
+    back over the last TAIL steps (t = 1 .. TAIL), or fewer if the maximum is among them (1.0
+    when fewer than 2 are left). (1.0, 0, nan) if a norm is not finite."""
+    T = len(norms)
+    if not np.all(np.isfinite(norms)) or norms[-1] <= 0:
+        return 1.0, 0, float("nan")
+    top = int(np.argmax(norms))
+    late = per_step_factor(norms[:min(TAIL, top + 1)])
+    return float(norms[top] / norms[-1]), T - 1 - top, late
+
+
 def gradient_trace(rnn_forward, gradient_norms, jacobian_norm_bound, sigma_max=1.0, T=50,
-                   input_scale=1.0, nonlinearity="tanh", H=32, N=8, D=4, seed=0):
+                   input_scale=1.0, nonlinearity="tanh", matrix=MATRICES[0], H=32, N=8, D=4,
+                   seed=0):
     """Measure, with the learner's functions, how ||dL/dh_t|| changes from t = T back to t = 1.
 
     The learner's rnn_forward(x, h0, W_xh, W_hh, b_h) -> hs (T, N, H) gives the states (tanh only),
     gradient_norms(hs, W_hh, dh_T) -> (T,) the norms, jacobian_norm_bound(W_hh, lag, gamma) the
-    bound. W_hh (H, H) has all singular values equal to sigma_max; x (T, N, D) is standard normal
-    input through W_xh of scale input_scale; h0 = 0, no bias; dh_T (N, H) has norm 1.
+    bound. W_hh (H, H) has largest singular value sigma_max and is of the kind `matrix` (see
+    MATRICES and recurrent_weights); x (T, N, D) is standard normal input through W_xh of scale
+    input_scale; h0 = 0, no bias; dh_T (N, H) has norm 1.
 
     Returns a dict: steps (T,) = 1..T, norms (T,) = ||dL/dh_t||, log_norms (T,) their log10,
     bound (T,) = ||dh_T|| * jacobian_norm_bound(W_hh, T - t, 1.0), factor (average factor per step
-    back), regime ("vanishing", "exploding" or "stable/edge"), slope (the average tanh slope
-    1 - h^2 of the states; 1.0 for identity), saturated (bool), summary (one readable line), and
-    the settings sigma_max, T, input_scale, nonlinearity, H, N.
+    back: the least-squares line through log ||dL/dh_t||), peak, peak_lag and late (see
+    transient), grows (True if the norm first grows to an inner maximum, by GROWTH at least),
+    rho (the spectral radius of W_hh), regime ("vanishing", "exploding", "stable/edge", or
+    "grows, then " one of those for the late factor), slope (the average tanh slope 1 - h^2 of
+    the states; 1.0 for identity), saturated (bool), summary (one readable line), headline (a
+    short one for the plot's title), and the settings sigma_max, T, input_scale, nonlinearity,
+    matrix, H, N.
     """
     if nonlinearity not in NONLINEARITIES:
         raise ValueError(f"nonlinearity must be one of {NONLINEARITIES}, not {nonlinearity!r}")
     T = int(T)
     rng = np.random.default_rng(seed)
-    # Drawn in a fixed order so that moving sigma_max or T changes nothing else.
-    W_xh, W_hh, b_h = rnn_weights(D, H, rng, radius=sigma_max, input_scale=input_scale)
+    # Drawn in a fixed order so that moving sigma_max, T or the kind of W_hh changes nothing else.
+    W_xh, rotation, b_h = rnn_weights(D, H, rng, radius=1.0, input_scale=input_scale)
+    W_hh, rho = recurrent_weights(matrix, sigma_max, rotation)
     dh_T = rng.normal(size=(N, H))
     dh_T /= np.sqrt(np.sum(dh_T * dh_T))
     if nonlinearity == "tanh":
@@ -80,19 +125,27 @@ def gradient_trace(rnn_forward, gradient_norms, jacobian_norm_bound, sigma_max=1
     bound = np.array([run_learner("jacobian_norm_bound", jacobian_norm_bound, W_hh, T - t, 1.0)
                       for t in range(1, T + 1)], dtype=float)
     factor = per_step_factor(norms)
-    regime = name_regime(factor)
+    peak, peak_lag, late = transient(norms)
+    grows = peak >= GROWTH and 0 < peak_lag < T - 1
+    regime = f"grows, then {name_regime(late)}" if grows else name_regime(factor)
     slope = float(np.mean(1.0 - hs ** 2))
     saturated = slope < SATURATED
-    summary = f"{regime}: ×{factor:.3f} per step back"
+    headline = (f"grows ×{peak:.1f} over {peak_lag} steps back, then ×{late:.3f} per step"
+                if grows else f"{regime}: ×{factor:.3f} per step back")
+    summary = headline if grows else f"{regime}: ×{factor:.3f} per step back on average"
     if nonlinearity == "tanh" and slope < SLOPES_SHRINK:
         summary += (f"; {'saturated' if saturated else 'partly saturated'} tanh units (average "
-                    f"slope 1 - h² = {slope:.2f}) keep the factor below σ_max = {sigma_max:.2f}")
+                    f"slope 1 - h² = {slope:.2f})")
+    elif nonlinearity == "tanh":
+        summary += f"; average tanh slope 1 - h² = {slope:.2f}"
     with np.errstate(divide="ignore"):
         log_norms = np.log10(norms)
     return {"steps": np.arange(1, T + 1), "norms": norms, "log_norms": log_norms, "bound": bound,
-            "factor": factor, "regime": regime, "slope": slope, "saturated": saturated,
-            "summary": summary, "sigma_max": sigma_max, "T": T, "input_scale": input_scale,
-            "nonlinearity": nonlinearity, "H": H, "N": N}
+            "factor": factor, "peak": peak, "peak_lag": peak_lag, "late": late, "grows": grows,
+            "rho": rho, "regime": regime, "slope": slope, "saturated": saturated,
+            "summary": summary, "headline": headline, "sigma_max": sigma_max, "T": T,
+            "input_scale": input_scale, "nonlinearity": nonlinearity, "matrix": matrix, "H": H,
+            "N": N}
 
 
 def for_plot(values):
@@ -102,56 +155,109 @@ def for_plot(values):
     return np.clip(values, low / 10, high * 10)
 
 
+def step_factors(norms):
+    """The factor of each single step back: ||dL/dh_t|| / ||dL/dh_{t+1}|| for t = 1 .. T-1,
+    norms (T,) -> (T - 1,); nan where it cannot be computed (a zero or non-finite norm)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factors = norms[:-1] / norms[1:]
+    return np.where(np.isfinite(factors), factors, np.nan)
+
+
+# Two lines as long as the longest the title gets: constrained layout makes room for them once.
+_TITLE_SPACE = ("$W_{hh}$ orthogonal × σ: $\\sigma_{max}$ = 1.50, $\\rho$ = 1.50\n"
+                "grows ×88.8 over 99 steps back, then ×0.999 per step")
+
+
 def _layout(fig, T_max):
-    """Build the axes once, for sequences up to T_max steps (a fixed x-range: changing T on the
-    slider never re-lays out the figure); later draws only update the lines' data."""
+    """Build the two panels once, for sequences up to T_max steps (a fixed x-range: changing T on
+    the slider never re-lays out the figure); later draws only update the lines' data.
+    Matplotlib's constrained layout places everything once, for the current style's font sizes
+    (normal or presentation), and is then switched off: the BlitRenderer's background stays
+    valid. Legends stay in the background (they never change)."""
     fig.clear()
-    ax = fig.subplots()
-    fig.subplots_adjust(left=0.11, right=0.97, top=0.9, bottom=0.11)
+    fig.set_layout_engine("constrained", w_pad=0.06, h_pad=0.04, hspace=0.02)
+    ax, ax_f = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
     (norms,) = ax.semilogy([1], [1], color=OKABE_ITO[0], marker="o", markersize=3,
                            label="$\\|\\partial L / \\partial h_t\\|$ (your gradient_norms)")
     (bound,) = ax.semilogy([1], [1], color=OKABE_ITO[3], linestyle="--",
                            label="bound $\\sigma_{max}^{\\,T-t}$ (your jacobian_norm_bound)")
-    ax.axhline(1.0, color=OKABE_ITO[7], linestyle=":", linewidth=1,
-               label="$\\|\\partial L / \\partial h_T\\| = 1$")
+    (peak,) = ax.semilogy([], [], color=OKABE_ITO[1], marker="D", markersize=8, linestyle="none",
+                          label="largest: grew until here")
+    ax.axhline(1.0, color=OKABE_ITO[7], linestyle=":", linewidth=1)
     loss = ax.axvline(1.0, color=OKABE_ITO[2], linestyle="-.", linewidth=1,
                       label="$t = T$: the loss is on $h_T$")
     ax.set_xlim(0, T_max + 1)
     ax.set_ylim(*PLOT_RANGE)
-    ax.set_xlabel("time step $t$")
-    ax.set_ylabel("gradient norm (log scale)")
+    ax.set_ylabel("gradient norm")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="upper right", fontsize="small", framealpha=0.9)
-    title = fig.suptitle("")
-    return {"T_max": T_max, "norms": norms, "bound": bound, "loss": loss, "title": title}
+
+    (factors,) = ax_f.plot([1], [1], color=OKABE_ITO[0], linewidth=1.2,
+                           label="one step's factor")
+    sigma_line = ax_f.axhline(1.0, color=OKABE_ITO[3], linestyle="--", label="$\\sigma_{max}$")
+    rho_line = ax_f.axhline(1.0, color=OKABE_ITO[4], linestyle=":", label="$\\rho$")
+    ax_f.axhline(1.0, color=OKABE_ITO[7], linewidth=0.8)
+    ax_f.set_ylim(*FACTOR_RANGE)
+    ax_f.set_xlabel("time step $t$")
+    ax_f.set_ylabel("× per step")
+    ax_f.grid(True, which="major", alpha=0.3)
+    ax_f.legend(loc="lower left", fontsize="small", framealpha=0.9, ncols=3)
+    title = fig.suptitle(_TITLE_SPACE, fontsize="medium")
+    fig.draw_without_rendering()         # place everything once for these fonts, then freeze
+    fig.set_layout_engine("none")
+    return {"T_max": T_max, "norms": norms, "bound": bound, "peak": peak, "loss": loss,
+            "factors": factors, "sigma": sigma_line, "rho": rho_line, "title": title}
+
+
+# What the BlitRenderer redraws.
+ANIMATED = ("norms", "bound", "peak", "loss", "factors", "sigma", "rho", "title")
+
+
+def title_text(trace):
+    """The plot's title: the kind of W_hh with its sigma_max and rho, then the headline."""
+    kind = "orthogonal × σ" if trace["matrix"] == MATRICES[0] else "non-normal"
+    return (f"$W_{{hh}}$ {kind}: $\\sigma_{{max}}$ = {trace['sigma_max']:.2f}, "
+            f"$\\rho$ = {trace['rho']:.2f}\n{trace['headline']}")
 
 
 def draw_gradients(fig, trace):
-    """Draw a gradient trace on `fig`: ||dL/dh_t|| against t on a log scale, the bound overlaid,
-    the regime in the title. The y-range is fixed (1e-12 .. 1e12); values beyond it are clipped to
-    1e-13 .. 1e13 for plotting, so their lines leave the frame. The x-range is 0 .. 101 (more only
-    for longer traces). The axes are built on the first call and updated in place afterwards."""
+    """Draw a gradient trace on `fig`. Top: ||dL/dh_t|| against t on a log scale, the bound
+    overlaid, the largest norm marked when the gradient first grows. Bottom: the factor of each
+    single step back against t, with sigma_max (no step can exceed it) and the spectral radius
+    rho. The kind of W_hh and what is seen are in the title. The y-ranges are fixed (1e-12 ..
+    1e12 and 0 .. 1.6); values beyond them are clipped just outside for plotting, so their lines
+    leave the frame. The x-range is 0 .. 101 (more only for longer traces). The axes are built on
+    the first call and updated in place afterwards."""
     T = len(trace["steps"])
     artists = getattr(fig, "_gradient_artists", None)
     if artists is None or artists["T_max"] < T:
         artists = fig._gradient_artists = _layout(fig, max(T, T_RANGE[1]))
     artists["norms"].set_data(trace["steps"], for_plot(trace["norms"]))
     artists["bound"].set_data(trace["steps"], for_plot(trace["bound"]))
+    if trace["grows"]:
+        t_peak = T - trace["peak_lag"]
+        artists["peak"].set_data([t_peak], for_plot(trace["norms"][[t_peak - 1]]))
+    else:
+        artists["peak"].set_data([], [])
     artists["loss"].set_xdata([T] * 2)
-    artists["title"].set_text(f"$\\sigma_{{max}}(W_{{hh}})$ = {trace['sigma_max']:.2f}, "
-                              f"{trace['nonlinearity']}, T = {T}, input scale "
-                              f"{trace['input_scale']:.1f} — {trace['regime']}")
+    low, high = FACTOR_RANGE
+    artists["factors"].set_data(trace["steps"][:-1],
+                                np.clip(step_factors(trace["norms"]), low - 1, high + 1))
+    artists["sigma"].set_ydata([trace["sigma_max"]] * 2)
+    artists["rho"].set_ydata([trace["rho"]] * 2)
+    artists["title"].set_text(title_text(trace))
     return fig
 
 
 class GradientExplorer(Explorer):
     """Sliders for sigma_max(W_hh), the sequence length T and the input scale, a choice of
-    nonlinearity, and the plot of what the learner's gradient_norms measures. Use:
+    nonlinearity and of the kind of W_hh (orthogonal, or non-normal with spectral radius 0.9),
+    and the plot of what the learner's gradient_norms measures. Use:
     `GradientExplorer(rnn_forward, gradient_norms, jacobian_norm_bound)` as the last line of a
     cell. `update()` recomputes and redraws; tests set the controls' values."""
 
     def __init__(self, rnn_forward, gradient_norms, jacobian_norm_bound, sigma_max=1.0, T=50,
-                 input_scale=1.0, nonlinearity="tanh"):
+                 input_scale=1.0, nonlinearity="tanh", matrix=MATRICES[0]):
         self.functions = {"rnn_forward": rnn_forward, "gradient_norms": gradient_norms,
                           "jacobian_norm_bound": jacobian_norm_bound}
         self._assemble({
@@ -159,6 +265,7 @@ class GradientExplorer(Explorer):
             "T": slider(int(T), T_RANGE[0], T_RANGE[1], 1, "length T"),
             "input_scale": slider(input_scale, 0.0, 3.0, 0.1, "input scale"),
             "nonlinearity": choice(NONLINEARITIES, nonlinearity, "nonlinearity"),
+            "matrix": choice(MATRICES, matrix, "W_hh"),
         }, new_figure(height=5.0))
         self.update()
 
@@ -167,8 +274,11 @@ class GradientExplorer(Explorer):
 
     def draw(self, trace):
         draw_gradients(self.figure, trace)
-        return self.figure._gradient_artists, ("norms", "bound", "loss", "title")
+        return self.figure._gradient_artists, ANIMATED
 
     def describe(self, trace):
+        late = (f"; ×{trace['late']:.3f} per step over the earliest "
+                f"{min(TAIL, trace['T'] - trace['peak_lag'])} steps" if trace["grows"] else "")
         return (f"<b>{trace['summary']}</b> (||dL/dh_1|| = {trace['norms'][0]:.2e}; "
-                f"bound {trace['bound'][0]:.2e})")
+                f"bound {trace['bound'][0]:.2e}; σ_max = {trace['sigma_max']:.2f}, "
+                f"spectral radius ρ = {trace['rho']:.2f}{late})")

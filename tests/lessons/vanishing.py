@@ -44,6 +44,16 @@ MISTAKES = {
             "    J = np.diag((1 - h_t ** 2).mean(axis=0)) @ W_hh\n"
             "    return np.array([J for _ in h_t])\n"),
         "elementwise_diag": _JAC + "    return np.array([np.diag(1 - h ** 2) * W_hh for h in h_t])\n",
+        "sign_flipped": _JAC + "    return (h_t ** 2 - 1)[:, :, None] * W_hh[None, :, :]\n",
+        "derivative_parenthesised": _JAC + (
+            "    return ((1 - h_t) ** 2)[:, :, None] * W_hh[None, :, :]\n"),
+        "np_diag_of_the_batch": _JAC + "    return np.diag(1 - h_t ** 2) @ W_hh\n",
+        "rows_of_W_hh_T": _JAC + "    return np.array([np.diag(1 - h ** 2) @ W_hh.T for h in h_t])\n",
+        "slope_vector_times_W": _JAC + "    return (1 - h_t ** 2) @ W_hh\n",
+        "sigmoid_slope": _JAC + "    return (h_t * (1 - h_t))[:, :, None] * W_hh[None, :, :]\n",
+        "first_example_for_all": _JAC + (
+            "    J = np.diag(1 - h_t[0] ** 2) @ W_hh\n"
+            "    return np.array([J for _ in h_t])\n"),
     },
     "gradient_norms": {
         "reversed_order": _norms(order="range(T)", before="", record="np.linalg.norm(dh)"),
@@ -68,6 +78,13 @@ MISTAKES = {
                                        "            dh *= 1 - hs[t + 1] ** 2\n"
                                        "            dh[:] = dh @ W_hh\n"),
         "drops_the_last_norm": _norms(result="g[:-1]"),
+        "spectral_norm_of_gradient": _norms(record="np.linalg.norm(dh, 2)"),
+        "sum_of_example_norms": _norms(record="np.linalg.norm(dh, axis=1).sum()"),
+        "slope_after_W_hh": _norms(step="(dh @ W_hh) * (1 - hs[t] ** 2)"),
+        "gradient_never_updated": _norms(step="dh"),
+        "loop_stops_early": _norms(order="range(T - 1, 0, -1)"),
+        "no_W_hh": _norms(step="dh * (1 - hs[t] ** 2)"),
+        "adds_instead_of_multiplies": _norms(step="dh + (dh * (1 - hs[t] ** 2)) @ W_hh"),
     },
     "jacobian_norm_bound": {
         "spectral_radius": _BOUND + (
@@ -83,6 +100,14 @@ MISTAKES = {
             "    return float((gamma * np.linalg.svd(W_hh)[1].min()) ** lag)\n"),
         "returns_an_array": _BOUND + (
             "    return (gamma * np.linalg.svd(W_hh, compute_uv=False)[:1]) ** lag\n"),
+        "nuclear_norm": _BOUND + "    return float((gamma * np.linalg.norm(W_hh, 'nuc')) ** lag)\n",
+        "largest_row_sum": _BOUND + "    return float((gamma * np.linalg.norm(W_hh, np.inf)) ** lag)\n",
+        "largest_column_sum": _BOUND + "    return float((gamma * np.linalg.norm(W_hh, 1)) ** lag)\n",
+        "gram_eigenvalue_without_sqrt": _BOUND + (
+            "    return float((gamma * np.max(np.linalg.eigvalsh(W_hh.T @ W_hh))) ** lag)\n"),
+        "norm_of_the_power": _BOUND + (
+            "    return float(np.linalg.norm(np.linalg.matrix_power(gamma * W_hh, lag), 2))\n"),
+        "lag_minus_one": _BOUND + "    return float((gamma * np.linalg.norm(W_hh, 2)) ** (lag - 1))\n",
     },
     "clip_by_global_norm": {
         "np_clip_elementwise": _CLIP + (
@@ -107,6 +132,26 @@ MISTAKES = {
         "inverted_scale": _clip(scale="total / max_norm if total > max_norm else 1.0"),
         "returns_only_the_dict": _clip(result="clipped"),
         "clips_below_max_norm": _clip(scale="max_norm / total if total > 0.5 * max_norm else 1.0"),
+        "sum_of_squares_without_sqrt": _clip(total="sum(np.sum(g ** 2) for g in grads.values())"),
+        "mean_of_norms": _clip(total="np.mean([np.linalg.norm(g) for g in grads.values()])"),
+        "root_mean_square": _clip(
+            total="np.sqrt(np.mean(np.concatenate([g.ravel() for g in grads.values()]) ** 2))"),
+        "shallow_copy_then_scale": _CLIP + (
+            "    total = np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))\n"
+            "    clipped = grads.copy()\n"
+            "    if total > max_norm:\n"
+            "        for g in clipped.values():\n"
+            "            g *= max_norm / total\n"
+            "    return clipped, total\n"),
+        "dict_overwritten_in_loop": _CLIP + (
+            "    total = np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))\n"
+            "    scale = max_norm / total if total > max_norm else 1.0\n"
+            "    for k, g in grads.items():\n"
+            "        clipped = {k: g * scale}\n"
+            "    return clipped, total\n"),
+        "tuple_order_swapped": _clip(result="total, clipped"),
+        "l1_norm": _clip(total="sum(np.abs(g).sum() for g in grads.values())"),
+        "largest_array_norm": _clip(total="max(np.linalg.norm(g) for g in grads.values())"),
     },
 }
 
@@ -118,6 +163,8 @@ ALTERNATIVES = {
         "factored_and_stacked": _JAC + (
             "    slopes = (1 - h_t) * (1 + h_t)\n"
             "    return np.stack([W_hh * s[:, None] for s in slopes])\n"),
+        "stack_of_diagonals_times_W": _JAC + (
+            "    return np.stack([np.diag(s) for s in 1 - h_t ** 2]) @ W_hh\n"),
     },
     "gradient_norms": {
         "list_then_reverse": _NORMS + (
@@ -152,6 +199,12 @@ ALTERNATIVES = {
         "math_pow": _BOUND + (
             "    import math\n"
             "    return math.pow(gamma * np.linalg.norm(W_hh, ord=2), lag)\n"),
+        "loop_of_factors": _BOUND + (
+            "    sigma = np.linalg.svd(W_hh, compute_uv=False).max()\n"
+            "    bound = 1.0\n"
+            "    for _ in range(lag):\n"
+            "        bound *= gamma * sigma\n"
+            "    return float(bound)\n"),
     },
     "clip_by_global_norm": {
         "concatenated_vector": _CLIP + (
@@ -177,6 +230,7 @@ ALTERNATIVES = {
             "    for k, g in grads.items():\n"
             "        clipped[k] = g * (max_norm / total) if total > max_norm else g.copy()\n"
             "    return clipped, total\n"),
+        "np_clip_on_the_factor": _clip(scale="np.clip(max_norm / total, 0.0, 1.0)"),
     },
 }
 
@@ -186,6 +240,27 @@ MESSAGES = {
     ("step_jacobian", "columns_scaled"): "you multiplied the columns",
     ("step_jacobian", "transposed"): "yours is W_hh.T",
     ("step_jacobian", "one_jacobian_for_the_batch"): "one Jacobian per example",
+    ("step_jacobian", "derivative_not_squared"): "your slope is 1 - h_t: the square is missing",
+    ("step_jacobian", "derivative_of_tanh_of_h"): "tanh is not applied again",
+    ("step_jacobian", "batch_average_slope"): "J[0] changes when only example 1's state",
+    ("step_jacobian", "elementwise_diag"): "yours keeps only its diagonal",
+    ("step_jacobian", "sign_flipped"): "yours is -W_hh",
+    ("step_jacobian", "derivative_parenthesised"): "(1 - h_t)**2: the square belongs to h_t",
+    ("step_jacobian", "np_diag_of_the_batch"): "Given one example as a vector of shape (3,)",
+    ("step_jacobian", "rows_of_W_hh_T"): "yours is W_hh.T",
+    ("step_jacobian", "slope_vector_times_W"): "J[n] is a matrix (H, H) for every example",
+    ("step_jacobian", "sigmoid_slope"): "the slope of the sigmoid",
+    ("step_jacobian", "first_example_for_all"): "J[1] does not change when example 1's state",
+    ("gradient_norms", "mean_of_example_norms"): "the mean of the examples' norms",
+    ("gradient_norms", "squared_norms"): "the squared norm",
+    ("gradient_norms", "spectral_norm_of_gradient"): "the largest singular value of the (N, H)",
+    ("gradient_norms", "sum_of_example_norms"): "the sum of the examples' norms",
+    ("gradient_norms", "slope_after_W_hh"): "The slope multiplies the gradient on h_t, unit by "
+                                            "unit, before W_hh carries it back",
+    ("gradient_norms", "gradient_never_updated"): "W_hh does not act in the step back",
+    ("gradient_norms", "loop_stops_early"): "the loop stops before it reaches h_1",
+    ("gradient_norms", "no_W_hh"): "W_hh does not act in the step back",
+    ("gradient_norms", "adds_instead_of_multiplies"): "adds W_hh's contribution to the gradient",
     ("gradient_norms", "reversed_order"): "reverse order",
     ("gradient_norms", "derivative_at_previous_state"): "tanh derivative at h_t",
     ("gradient_norms", "missing_derivative"): "tanh derivative at h_t",
@@ -201,6 +276,14 @@ MESSAGES = {
     ("jacobian_norm_bound", "times_lag"): "2 ** 3 = 8",
     ("jacobian_norm_bound", "no_default_gamma"): "default 1.0",
     ("jacobian_norm_bound", "returns_an_array"): "one number",
+    ("jacobian_norm_bound", "largest_entry"): "Yours equals its largest entry",
+    ("jacobian_norm_bound", "smallest_singular_value"): "Yours equals its smallest singular value",
+    ("jacobian_norm_bound", "nuclear_norm"): "Yours equals its nuclear norm",
+    ("jacobian_norm_bound", "largest_row_sum"): "Yours equals its largest row sum",
+    ("jacobian_norm_bound", "largest_column_sum"): "Yours equals its largest column sum",
+    ("jacobian_norm_bound", "gram_eigenvalue_without_sqrt"): "sigma_max squared",
+    ("jacobian_norm_bound", "norm_of_the_power"): "the norm of the product W_hh @ W_hh itself",
+    ("jacobian_norm_bound", "lag_minus_one"): "one factor too few (lag - 1)",
     ("clip_by_global_norm", "np_clip_elementwise"): "np.clip cuts every entry",
     ("clip_by_global_norm", "each_array_on_its_own"): "clipped on its own",
     ("clip_by_global_norm", "total_after_clipping"): "*before* clipping",
@@ -209,6 +292,15 @@ MESSAGES = {
     ("clip_by_global_norm", "clips_below_max_norm"): "clipping only ever shrinks",
     ("clip_by_global_norm", "scales_in_place"): "changed its argument `grads` in place",
     ("clip_by_global_norm", "returns_only_the_dict"): "tuple (clipped, total_norm)",
+    ("clip_by_global_norm", "inverted_scale"): "multiplied by total_norm / max_norm",
+    ("clip_by_global_norm", "sum_of_squares_without_sqrt"): "take its square root",
+    ("clip_by_global_norm", "mean_of_norms"): "yours is the mean of the arrays' norms",
+    ("clip_by_global_norm", "root_mean_square"): "yours is the root mean square",
+    ("clip_by_global_norm", "shallow_copy_then_scale"): "changed its argument `grads` in place",
+    ("clip_by_global_norm", "dict_overwritten_in_loop"): "the last key of grads",
+    ("clip_by_global_norm", "tuple_order_swapped"): "returned (total_norm, clipped)",
+    ("clip_by_global_norm", "l1_norm"): "the sum of the absolute values",
+    ("clip_by_global_norm", "largest_array_norm"): "the norm of the largest array alone",
 }
 
 # The visible test of each graded name, run on a namespace of answers.
@@ -236,11 +328,24 @@ def check_executed(outputs):
             assert regime == {0.8: "vanishing", 1.0: "stable/edge", 1.2: "exploding"}[sigma]
         else:                                # tanh's slope is at most 1: never above the bound
             assert factor <= sigma + 1e-9, (sigma, factor)
+    # section 4: powers of the non-normal W_hh, measured with the learner's jacobian_norm_bound
+    # (the words after the cell; tests/test_explorer_gradients.py computes the same numbers)
+    powers = outputs["nonnormal-powers"]
+    assert "spectral radius rho = 0.900, sigma_max = 1.300" in powers, powers
+    table = {int(n): (float(norm), float(root), float(bound)) for n, norm, root, bound in re.findall(
+        r"n =\s*(\d+): \|\|W\^n\|\| =\s*(\S+), \|\|W\^n\|\|\^\(1/n\) = (\S+), "
+        r"sigma_max\^n =\s*(\S+)", powers)}
+    assert sorted(table) == [1, 2, 5, 10, 20, 29, 50, 100, 200, 1000], powers
+    assert all(norm <= bound * (1 + 1e-2) for norm, _, bound in table.values())   # 3 digits
+    assert max(table, key=lambda n: table[n][0]) == 29 and round(table[29][0]) in (25, 26)
+    assert table[100][0] < 1 < table[50][0]
+    assert (table[1][1], table[100][1], table[1000][1]) == (1.3, 0.995, 0.915), table
     assert "application/vnd.jupyter.widget-view+json" in outputs["explore-gradients"]
     runs = dict(re.findall(r"^(.+?): final test loss (\S+),", outputs["experiment"], re.M))
     assert len(runs) == 7, outputs["experiment"]
     chance = 0.6931
-    assert float(runs["lag 2"]) < 0.1 * chance and float(runs["lag 20"]) > 0.9 * chance, runs
+    assert all(float(runs[f"lag {lag}"]) < 0.1 * chance for lag in (2, 5, 10)), runs
+    assert float(runs["lag 20"]) > 0.9 * chance, runs
     assert float(runs["σ_max 3, no clipping"]) > 0.9 * chance, runs
     assert float(runs["σ_max 3, clipped at 1"]) < 0.1 * chance, runs
     assert float(runs["σ_max 0.7, clipped at 1"]) > 0.9 * chance, runs
