@@ -1,17 +1,23 @@
 """Lesson 02 explorer: what does truncated backpropagation through time throw away?
 
 A random RNN (all singular values of W_hh equal `radius`) reads T steps of random input, starting
-from a random state (as if the T steps were a piece of a longer stream). Two measurements, both
-made with the learner's own functions (nothing here computes a graded answer):
+from a random state (as if the T steps were a piece of a longer stream). Everything is measured
+with the learner's own functions (nothing here computes a graded answer):
 
 (a) A loss on the last state h_T alone. The gradient on W_hh is a sum over the steps that used
     W_hh, c_1 + ... + c_T; step t's share c_t has come back `lag = T - t` steps from the loss. The
     learner's rnn_backward run on the suffix of the sequence that starts at step t gives
-    c_t + ... + c_T, so differences of consecutive suffixes give every c_t. Lags >= k are what
-    a window of k steps always loses (a loss that falls early in its window loses shorter lags
-    too).
+    c_t + ... + c_T, so differences of consecutive suffixes give every c_t. Windows of k steps
+    counted from the start keep, for a loss at step t, only the lags 0 .. (t - 1) mod k: the
+    lookback depends on where t sits in its window, from k - 1 steps (the window's last step)
+    down to none at all (its first step).
 (b) A loss at every step. The learner's rnn_backward_truncated with windows of k = 1 .. T steps,
     compared with the learner's full rnn_backward: how far off is the truncated gradient on W_hh?
+(c) The ways of cutting a stream into windows that people train with (`truncation_schemes`):
+    the state carried from window to window with the gradient cut at each boundary (the
+    learner's rnn_backward_truncated; Karpathy's min-char-rnn, 2015), the state restarted at
+    zero in every window (independent pieces), and the overlapping windows of Williams & Peng
+    (1990), BPTT(h; h'): every h' steps, the losses of those h' steps are sent h steps back.
 """
 import html
 
@@ -28,6 +34,25 @@ CONTRIBUTION_RANGE = (1e-12, 1e2)   # fixed y-limits of the left panel (log scal
 ERROR_RANGE = (-0.02, 1.25)         # fixed y-limits of the right panel (0 .. 125 %, 0 in full)
 RADIUS_RANGE = (0.5, 1.5)
 
+# The schemes of truncation_schemes, in the order of the table, and their column headings.
+SCHEMES = ("carried", "restarted", "overlapping", "sliding")
+HEADINGS = {"carried": "carried state", "restarted": "restarted state",
+            "overlapping": "BPTT(2k; k)", "sliding": "BPTT(k; 1)"}
+
+
+def _problem(radius, T, H, D, N, input_scale, seed):
+    """The random RNN and data shared by every measurement (drawn in a fixed order, so that moving
+    the radius changes nothing else: W_hh only rescales). dh_last (N, H) has norm 1."""
+    rng = np.random.default_rng(seed)
+    W_xh, W_hh, b_h = rnn_weights(D, H, rng, radius=radius, input_scale=input_scale)
+    x = rng.normal(size=(T, N, D))
+    h0 = np.tanh(rng.normal(size=(N, H)))
+    dh_last = rng.normal(size=(N, H))
+    dh_last /= np.sqrt(np.sum(dh_last * dh_last))
+    dhs = rng.normal(size=(T, N, H))
+    return {"x": x, "h0": h0, "W_xh": W_xh, "W_hh": W_hh, "b_h": b_h, "dh_last": dh_last,
+            "dhs": dhs}
+
 
 def _gradient_on_W_hh(name, fn, *args):
     """The learner's backward function's fourth result, dW_hh (H, H), checked."""
@@ -36,6 +61,22 @@ def _gradient_on_W_hh(name, fn, *args):
     if not isinstance(grads, (tuple, list)) or len(grads) != 5:
         raise LearnerCodeFailed(name, "should return five arrays: dx, dh0, dW_xh, dW_hh, db_h")
     return shaped(name, grads[3], (H, H), "dW_hh (H, H)")
+
+
+def _states(rnn_forward, x, h0, W_xh, W_hh, b_h):
+    """The learner's rnn_forward's states (T, N, H), checked."""
+    T, N, H = x.shape[0], h0.shape[0], W_hh.shape[0]
+    return shaped("rnn_forward", run_learner("rnn_forward", rnn_forward, x, h0, W_xh, W_hh, b_h),
+                  (T, N, H), "(T, N, H)")
+
+
+def lookback(t, k):
+    """How many steps back a loss at step t (1-based) reaches when windows of k steps are counted
+    from the start (steps 1..k, k+1..2k, ...): (t - 1) mod k, from k - 1 at a window's last step
+    down to 0 at its first step (no gradient through the recurrence at all)."""
+    if int(k) != k or k < 1 or int(t) != t or t < 1:
+        raise ValueError(f"t and k must be whole numbers >= 1, not t = {t!r}, k = {k!r}")
+    return (int(t) - 1) % int(k)
 
 
 def truncation_profile(rnn_forward, rnn_backward, rnn_backward_truncated, radius=0.9, T=40, H=16,
@@ -56,8 +97,10 @@ def truncation_profile(rnn_forward, rnn_backward, rnn_backward_truncated, radius
       contribution (T,): their Frobenius norms ||c_t||;
       dW_hh_last (H, H): the learner's rnn_backward's dW_hh for that loss (whole sequence);
       ks (T,) = 1 .. T, the window lengths;
-      distant_share (T,): [k - 1] = the share of sum(contribution) from lags >= k (what a window
-        of k steps always loses; 0 at k = T);
+      distant_share (T,): [j - 1] = the share of sum(contribution) from lags >= j. A loss on h_T
+        that reaches back L steps loses distant_share[L]; a window of k loses at least
+        distant_share[k - 1] (a loss at the window's last step), and a loss at a window's first
+        step loses distant_share[0] (every lag but 0); 0 at j = T;
       dW_hh_full (H, H): the learner's rnn_backward's dW_hh for a loss at every step (random
         dL/dh_t (T, N, H));
       relative_error (T,): [k - 1] = ||dW_hh(k) - dW_hh_full|| / ||dW_hh_full|| with dW_hh(k)
@@ -70,21 +113,14 @@ def truncation_profile(rnn_forward, rnn_backward, rnn_backward_truncated, radius
     Raises LearnerCodeFailed naming the learner's function that raised or returned a wrong shape.
     """
     T, H, D, N = int(T), int(H), int(D), int(N)
-    rng = np.random.default_rng(seed)
-    # Drawn in a fixed order so that moving the radius changes nothing else (W_hh only rescales).
-    W_xh, W_hh, b_h = rnn_weights(D, H, rng, radius=radius, input_scale=input_scale)
-    x = rng.normal(size=(T, N, D))
-    h0 = np.tanh(rng.normal(size=(N, H)))
-    dh_last = rng.normal(size=(N, H))
-    dh_last /= np.sqrt(np.sum(dh_last * dh_last))
-    dhs = rng.normal(size=(T, N, H))
-    hs = shaped("rnn_forward", run_learner("rnn_forward", rnn_forward, x, h0, W_xh, W_hh, b_h),
-                 (T, N, H), "(T, N, H)")
+    p = _problem(radius, T, H, D, N, input_scale, seed)
+    x, h0, W_xh, W_hh, dhs = p["x"], p["h0"], p["W_xh"], p["W_hh"], p["dhs"]
+    hs = _states(rnn_forward, x, h0, W_xh, W_hh, p["b_h"])
 
     # (a) suffix[t] = c_{t+1} + ... + c_T (steps counted from 1), from the learner's rnn_backward
     # on steps t+1 .. T alone, started from the state before them; suffix[T] = 0 (no step).
     dhs_last = np.zeros((T, N, H))
-    dhs_last[-1] = dh_last
+    dhs_last[-1] = p["dh_last"]
     suffix = np.zeros((T + 1, H, H))
     for t in range(T):
         before = hs[t - 1] if t else h0
@@ -110,9 +146,132 @@ def truncation_profile(rnn_forward, rnn_backward, rnn_backward_truncated, radius
     return {"lags": np.arange(T), "contribution_matrices": matrices, "contribution": contribution,
             "dW_hh_last": suffix[0], "ks": np.arange(1, T + 1), "distant_share": distant_share,
             "dW_hh_full": full, "relative_error": relative_error, "cosine": cosine,
-            "x": x, "h0": h0, "hs": hs, "W_xh": W_xh, "W_hh": W_hh, "b_h": b_h,
+            "x": x, "h0": h0, "hs": hs, "W_xh": W_xh, "W_hh": W_hh, "b_h": p["b_h"],
             "dhs_last": dhs_last, "dhs": dhs, "radius": radius, "T": T, "H": H, "D": D, "N": N,
             "input_scale": input_scale, "seed": seed}
+
+
+def williams_peng_windows(T, depth, every):
+    """The backward passes of Williams & Peng's (1990) BPTT(h; h') with h = depth, h' = every
+    (Sutskever, 2013, writes k2 and k1): every `every` steps, the losses of those steps are sent
+    back `depth` steps. Returns [(start, first_loss, end)], 0-based, one per backward pass: it
+    runs over steps start .. end - 1 and carries the losses of steps first_loss .. end - 1, and
+    start = first_loss - (depth - every) (or 0), so every loss reaches at least depth - every
+    steps back (or to the start). When `every` does not divide T the last pass carries fewer
+    losses and reaches as far before them as the others. depth = every = k gives exactly the
+    learner's windows (each loss reaches back 0 .. k - 1 steps)."""
+    if int(depth) != depth or int(every) != every or not 1 <= every <= depth:
+        raise ValueError(f"need whole numbers 1 <= every <= depth, not {every!r}, {depth!r}")
+    depth, every = int(depth), int(every)
+    firsts = range(0, T, every)
+    return [(max(0, first - (depth - every)), first, min(first + every, T)) for first in firsts]
+
+
+def _windowed_gradient(rnn_forward, rnn_backward, p, hs, windows, restart):
+    """dW_hh (H, H) summed over backward passes on `windows` [(start, first_loss, end)] with the
+    learner's rnn_backward. The states are the stream's (hs) or, with restart, the learner's
+    rnn_forward's from a zero state at the start of every window after the first. Returns
+    (dW_hh, the number of steps run backwards)."""
+    x, W_xh, W_hh, dhs = p["x"], p["W_xh"], p["W_hh"], p["dhs"]
+    total, steps = np.zeros(W_hh.shape), 0
+    for start, first_loss, end in windows:
+        if start == 0:
+            before, states = p["h0"], hs[:end]
+        elif restart:
+            before = np.zeros(p["h0"].shape)
+            states = _states(rnn_forward, x[start:end], before, W_xh, W_hh, p["b_h"])
+        else:
+            before, states = hs[start - 1], hs[start:end]
+        losses = np.zeros(dhs[start:end].shape)
+        losses[first_loss - start:] = dhs[first_loss:end]
+        total += _gradient_on_W_hh("rnn_backward", rnn_backward, losses, x[start:end], before,
+                                   states, W_xh, W_hh)
+        steps += end - start
+    return total, steps
+
+
+def truncation_schemes(rnn_forward, rnn_backward, rnn_backward_truncated, radius=0.5,
+                       ks=(5, 10, 20), T=40, H=16, D=2, N=4, input_scale=1.0, seed=0):
+    """Measure, with the learner's functions, how far from full BPTT four ways of training on a
+    stream in windows of k steps land, for a loss at every step (the same RNN, data and losses
+    as truncation_profile with the same settings, so "carried" is its relative_error at k):
+
+      carried:     the state carried across windows, the gradient cut at each boundary: the
+                   learner's rnn_backward_truncated (min-char-rnn; d2l's sequential partitioning
+                   with the state detached);
+      restarted:   every window after the first starts again from h = 0 (independent pieces:
+                   d2l's random sampling): the learner's rnn_forward and rnn_backward on each
+                   window;
+      overlapping: Williams & Peng's BPTT(2k; k): every k steps, the losses of those k steps are
+                   sent 2k steps back (each reaches k .. 2k - 1 steps back);
+      sliding:     Williams & Peng's BPTT(k; 1): at every step, its loss is sent k steps back
+                   (each reaches exactly k - 1 steps back).
+
+    Returns a dict: ks (K,); schemes (SCHEMES); dW_hh {scheme: (K, H, H)}; relative_error
+    {scheme: (K,)} = ||dW_hh - dW_hh_full|| / ||dW_hh_full||; backward_steps {scheme: (K,)} ints,
+    the steps run backwards over the T steps (the work; full BPTT runs T); dW_hh_full (H, H) from
+    the learner's rnn_backward; the inputs x, h0, hs, W_xh, W_hh, b_h, dhs; and the settings
+    radius, T, H, D, N, input_scale, seed.
+
+    Raises LearnerCodeFailed naming the learner's function that raised or returned a wrong shape.
+    """
+    T, H, D, N = int(T), int(H), int(D), int(N)
+    ks = np.array([int(k) for k in ks])
+    if np.any(ks < 1):
+        raise ValueError(f"every k must be >= 1, not {list(ks)}")
+    p = _problem(radius, T, H, D, N, input_scale, seed)
+    x, h0, W_xh, W_hh, dhs = p["x"], p["h0"], p["W_xh"], p["W_hh"], p["dhs"]
+    hs = _states(rnn_forward, x, h0, W_xh, W_hh, p["b_h"])
+    full = _gradient_on_W_hh("rnn_backward", rnn_backward, dhs, x, h0, hs, W_xh, W_hh)
+    grads = {scheme: np.zeros((len(ks), H, H)) for scheme in SCHEMES}
+    steps = {scheme: np.zeros(len(ks), dtype=int) for scheme in SCHEMES}
+    for i, k in enumerate(ks):
+        grads["carried"][i] = _gradient_on_W_hh("rnn_backward_truncated", rnn_backward_truncated,
+                                                dhs, x, h0, hs, W_xh, W_hh, k)
+        steps["carried"][i] = T
+        for scheme, depth, every, restart in (("restarted", k, k, True),
+                                              ("overlapping", 2 * k, k, False),
+                                              ("sliding", k, 1, False)):
+            grads[scheme][i], steps[scheme][i] = _windowed_gradient(
+                rnn_forward, rnn_backward, p, hs, williams_peng_windows(T, depth, every), restart)
+    full_norm = np.sqrt(np.sum(full * full))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        errors = {scheme: np.sqrt(np.sum((grads[scheme] - full) ** 2, axis=(1, 2))) / full_norm
+                  for scheme in SCHEMES}
+    return {"ks": ks, "schemes": SCHEMES, "dW_hh": grads, "relative_error": errors,
+            "backward_steps": steps, "dW_hh_full": full, "x": x, "h0": h0, "hs": hs,
+            "W_xh": W_xh, "W_hh": W_hh, "b_h": p["b_h"], "dhs": dhs, "radius": radius, "T": T,
+            "H": H, "D": D, "N": N, "input_scale": input_scale, "seed": seed}
+
+
+def table_percent(value):
+    """A relative error as the scheme table prints it: "0%" (exactly full BPTT, below 1e-12),
+    "<0.1%", or one decimal ("23.0%"); "?%" for nan."""
+    if not np.isfinite(value):
+        return "?%"
+    if value < 1e-12:
+        return "0%"
+    if value < 0.0005:
+        return "<0.1%"
+    return f"{100 * value:.1f}%"
+
+
+def scheme_table(schemes):
+    """The result of truncation_schemes as a small text table: one row per k, the relative error
+    of dW_hh of each scheme, then the backward work of each (steps run backwards over T steps)."""
+    width = max(len(h) for h in HEADINGS.values())
+    T = schemes["T"]
+    lines = [f"scale of W_hh {schemes['radius']:.2f}, T = {T}, a loss at every step: relative "
+             "error of dW_hh against full BPTT",
+             "   k  " + "  ".join(HEADINGS[s].rjust(width) for s in SCHEMES)]
+    for i, k in enumerate(schemes["ks"]):
+        lines.append(f"{k:4d}  " + "  ".join(
+            table_percent(schemes["relative_error"][s][i]).rjust(width) for s in SCHEMES))
+    lines.append(f"steps run backwards (full BPTT: {T}):")
+    for i, k in enumerate(schemes["ks"]):
+        lines.append(f"{k:4d}  " + "  ".join(
+            str(schemes["backward_steps"][s][i]).rjust(width) for s in SCHEMES))
+    return "\n".join(lines)
 
 
 def _percent(share):
@@ -130,20 +289,29 @@ def _percent(share):
 def at_window(profile, k):
     """The profile read at a window of k steps (any k >= 1; k >= T is full BPTT).
 
-    Returns a dict: k, share (of the last-step gradient's contributions from lags >= k),
-    relative_error, cosine, boundaries (the number of window boundaries in T steps, where
-    gradient is cut) and summary (one readable line)."""
+    Returns a dict: k; lookback, how far back the loss on h_T reaches ((T - 1) mod k: where step
+    T sits in its window); lost_share, the share of that loss's gradient on W_hh from further
+    back (what the learner's rnn_backward_truncated drops for it); window_share, the share from
+    lags >= k (what even a loss at a window's last step loses); relative_error and cosine of the
+    truncated gradient of a loss at every step; boundaries (the number of window boundaries in
+    T steps, where gradient is cut); title (two short lines, for the plot) and summary (one
+    readable line)."""
     if int(k) != k or k < 1:
         raise ValueError(f"k must be a whole number >= 1, not {k!r}")
     k = int(k)
     T = profile["T"]
-    i = min(k, T) - 1
-    share, error = float(profile["distant_share"][i]), float(profile["relative_error"][i])
-    summary = (f"k = {k}: {_percent(share)} of the last-step gradient on W_hh comes from {k} or "
-               f"more steps back; truncated gradient off by {_percent(error)}")
-    return {"k": k, "share": share, "relative_error": error,
-            "cosine": float(profile["cosine"][i]), "boundaries": -(-T // k) - 1,
-            "summary": summary}
+    reach = lookback(T, k)
+    lost = float(profile["distant_share"][reach])
+    window = float(profile["distant_share"][min(k, T) - 1])
+    error = float(profile["relative_error"][min(k, T) - 1])
+    lags = "lag 0 only" if reach == 0 else f"lags 0–{reach}"
+    title = (f"k = {k}: the loss on $h_T$ keeps {lags}, loses {_percent(lost)}\n"
+             f"loss at every step: truncated $dW_{{hh}}$ off by {_percent(error)}")
+    summary = (f"k = {k}: the loss on h_T keeps {lags} and loses {_percent(lost)} of its gradient "
+               f"on W_hh; a loss at every step: truncated gradient off by {_percent(error)}")
+    return {"k": k, "lookback": reach, "lost_share": lost, "window_share": window,
+            "relative_error": error, "cosine": float(profile["cosine"][min(k, T) - 1]),
+            "boundaries": -(-T // k) - 1, "title": title, "summary": summary}
 
 
 def for_plot(values, limits):
@@ -156,36 +324,44 @@ def for_plot(values, limits):
     return np.clip(values, low - 0.05 * (high - low), high + 0.05 * (high - low))
 
 
+# Two lines as long as the longest the title gets: constrained layout makes room for them once.
+_TITLE_SPACE = "k = 40: the loss on $h_T$ keeps lags 0–39, loses < 0.1%\nloss at every step"
+
+
 def _layout(fig, T):
     """Build the two panels once for sequences of T steps (fixed limits); later draws only update
-    the artists' data (fast enough to follow a slider). Returns the artists that change."""
+    the artists' data (fast enough to follow a slider). Matplotlib's constrained layout places
+    them once, for the current style's font sizes (normal or presentation), and is then switched
+    off: the background of the BlitRenderer stays valid. Returns the artists that change."""
     fig.clear()
+    fig.set_layout_engine("constrained", w_pad=0.06, h_pad=0.06, wspace=0.04)
     ax_c, ax_e = fig.subplots(1, 2)
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.84, bottom=0.12, wspace=0.25)
     lags, ks = np.arange(T), np.arange(1, T + 1)
-    # The lags a window of k loses: a band from lag k - 0.5 to the end (in data x, axes y).
+    # The lags the loss on h_T loses: a band from its lookback + 0.5 to the end (data x, axes y).
     lost_band = Rectangle((T, 0), 0, 1, transform=ax_c.get_xaxis_transform(),
                           facecolor=OKABE_ITO[3], alpha=0.12, linewidth=0)
     ax_c.add_patch(lost_band)
     (kept,) = ax_c.semilogy(lags, np.ones(T), color=OKABE_ITO[0], marker="o", markersize=3,
-                            label="$\\|c_t\\|$, step $t$'s share of "
-                                  "$\\partial L / \\partial W_{hh}$")
+                            label="$\\|c_t\\|$: step $t$'s share")
     (lost,) = ax_c.semilogy(lags, np.ones(T), color=OKABE_ITO[3], marker="o", markersize=3,
-                            linestyle="none", label="lags $\\geq k$: cut by a window of $k$")
+                            linestyle="none", label="lost by the loss on $h_T$")
+    # Lag k, the reach of a whole window, as a mark on the top edge (a full-height line would
+    # cross the legend, which is in the background, under everything that moves).
+    (reach,) = ax_c.plot([T], [0.97], transform=ax_c.get_xaxis_transform(), color=OKABE_ITO[7],
+                         marker="v", markersize=9, linestyle="none", label="lag $k$")
     ax_c.set_xlim(-0.5, T - 0.5)
     ax_c.set_ylim(*CONTRIBUTION_RANGE)
-    ax_c.set_xlabel("steps back from the loss on $h_T$ (lag $T - t$)")
-    ax_c.set_ylabel("contribution norm (log scale)")
+    ax_c.set_xlabel("lag: steps back from $h_T$")
+    ax_c.set_ylabel("norm (log scale)")
     ax_c.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_c.grid(True, which="major", alpha=0.3)
     # Legends stay in the background (redrawing their text at every update would cost ~25 ms):
-    # lower left, where the contributions never go (they start near 1 and fall with the lag);
-    # the band of lost lags tints it only for small k.
+    # lower left, where the contributions never go (they start near 1 and fall with the lag).
     ax_c.legend(loc="lower left", fontsize="small", framealpha=0.9)
-    ax_c.set_title("loss on the last state only", fontsize="medium")
+    ax_c.set_title("loss on $h_T$ only", fontsize="medium")
 
     (error,) = ax_e.plot(ks, np.zeros(T), color=OKABE_ITO[2], marker="o", markersize=3,
-                         label="$\\|dW_{hh}(k) - dW_{hh}\\| / \\|dW_{hh}\\|$")
+                         label="relative error")
     # A stem from the bottom up to the error at k (not a full-height line: it would cross the
     # legend, which is in the background, under everything that moves).
     (k_line,) = ax_e.plot([1, 1], [ERROR_RANGE[0], 0], color=OKABE_ITO[1], linestyle="--",
@@ -196,45 +372,48 @@ def _layout(fig, T):
     ax_e.set_ylim(*ERROR_RANGE)
     ax_e.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax_e.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax_e.set_xlabel("window $k$ of truncated BPTT (steps)")
-    ax_e.set_ylabel("relative error of $dW_{hh}$")
+    ax_e.set_xlabel("window $k$ (steps)")
+    ax_e.set_ylabel("error of truncated $dW_{hh}$")
     ax_e.grid(True, which="major", alpha=0.3)
     ax_e.legend(loc="upper right", fontsize="small", framealpha=0.9)
-    ax_e.set_title("loss at every step: truncated vs full", fontsize="medium")
-    title = fig.suptitle("", fontsize="medium")
-    return {"T": T, "lost_band": lost_band, "kept": kept, "lost": lost, "error": error,
-            "k_line": k_line, "k_point": k_point, "title": title}
+    ax_e.set_title("loss at every step", fontsize="medium")
+    title = fig.suptitle(_TITLE_SPACE, fontsize="medium")
+    fig.draw_without_rendering()         # place everything once for these fonts, then freeze
+    fig.set_layout_engine("none")
+    return {"T": T, "lost_band": lost_band, "kept": kept, "lost": lost, "reach": reach,
+            "error": error, "k_line": k_line, "k_point": k_point, "title": title}
 
 
 # What the BlitRenderer redraws, in this order (the band under the lines).
-ANIMATED = ("lost_band", "kept", "lost", "error", "k_line", "k_point", "title")
+ANIMATED = ("lost_band", "kept", "lost", "reach", "error", "k_line", "k_point", "title")
 
 
 def draw_truncation(fig, profile, k):
-    """Draw a truncation profile on `fig` for a window of k steps: left, the contribution norm of
-    each lag on a log scale with the lags >= k shaded and marked; right, the relative error of
-    the truncated gradient against k with k marked; the title says both at k. The y-ranges are
-    fixed (contributions 1e-12 .. 1e2, errors 0 .. 125%); values beyond are clipped just outside
-    them for plotting, so their lines leave the frame. The panels are built on the first call
-    and updated in place afterwards."""
+    """Draw a truncation profile on `fig` for windows of k steps: left, the contribution norm of
+    each lag on a log scale, with the lags the loss on h_T loses (beyond its lookback, (T - 1)
+    mod k) shaded and marked, and lag k marked on the top edge; right, the relative error of the
+    truncated gradient against k with k marked; the title says both at k. The y-ranges are fixed
+    (contributions 1e-12 .. 1e2, errors 0 .. 125%); values beyond are clipped just outside them
+    for plotting, so their lines leave the frame. The panels are built on the first call and
+    updated in place afterwards."""
     T = profile["T"]
     artists = getattr(fig, "_truncation_artists", None)
     if artists is None or artists["T"] != T:
         artists = fig._truncation_artists = _layout(fig, T)
     read = at_window(profile, k)
-    k_shown = min(read["k"], T)
+    reach, k_shown = read["lookback"], min(read["k"], T)
     lags = profile["lags"]
     contribution = for_plot(profile["contribution"], CONTRIBUTION_RANGE)
     artists["kept"].set_data(lags, contribution)
-    artists["lost"].set_data(lags[k_shown:], contribution[k_shown:])
-    artists["lost_band"].set_x(k_shown - 0.5)
-    artists["lost_band"].set_width(T - k_shown)
+    artists["lost"].set_data(lags[reach + 1:], contribution[reach + 1:])
+    artists["lost_band"].set_x(reach + 0.5)
+    artists["lost_band"].set_width(T - 1 - reach)
+    artists["reach"].set_xdata([k_shown if k_shown < T else np.nan])
     artists["error"].set_data(profile["ks"], for_plot(profile["relative_error"], ERROR_RANGE))
     error_at_k = for_plot([read["relative_error"]], ERROR_RANGE)
     artists["k_line"].set_data([k_shown] * 2, [ERROR_RANGE[0], error_at_k[0]])
     artists["k_point"].set_data([k_shown], error_at_k)
-    artists["title"].set_text(read["summary"].replace("; ", ";\n") +
-                              f" (scale of W_hh {profile['radius']:.2f}, T = {T})")
+    artists["title"].set_text(read["title"])
     return fig
 
 
@@ -271,9 +450,11 @@ class TruncationExplorer(Explorer):
 
     def describe(self, profile):
         read = at_window(profile, self.controls["k"].value)
-        return (f"<b>{html.escape(read['summary'])}</b> (cosine similarity of the truncated and "
-                f"full gradients {read['cosine']:.3f}; {read['boundaries']} window boundaries in "
-                f"T = {self.T} steps, and a loss just after a boundary loses even its short lags)")
+        return (f"<b>{html.escape(read['summary'])}</b> (scale of W_hh {profile['radius']:.2f}; "
+                f"{read['boundaries']} window boundaries in T = {self.T} steps; lags &ge; k hold "
+                f"{_percent(read['window_share'])} of the gradient of a loss on h_T; a loss at "
+                f"the first step of a window loses {_percent(profile['distant_share'][0])}; "
+                f"cosine similarity of the truncated and full gradients {read['cosine']:.3f})")
 
     def redraw(self):
         """Draw the current profile at the slider's k (nothing is recomputed)."""
