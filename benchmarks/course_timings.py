@@ -52,24 +52,37 @@ def explorers():
     """{name: (explorer, {control: two values far apart})}, the reference functions standing in
     for the learner's (worst cases: the gradient explorer at T = 100)."""
     from autograder.reference import REFERENCE as R
-    from rnncourse.explore import (CarouselExplorer, GateExplorer, GradientExplorer,
-                                   MemoryExplorer, TruncationExplorer)
+    from rnncourse.explore import (CarouselExplorer, FirstMarkerExplorer, GateExplorer,
+                                   GradientExplorer, MemoryExplorer, TruncationExplorer,
+                                   load_checkpoints)
+    from rnncourse.explore.gradients import MATRICES as GRADIENT_MATRICES
 
     return {
-        "01 MemoryExplorer": (MemoryExplorer(R["rnn_forward"]), {"radius": [0.5, 0.95]}),
+        "01 MemoryExplorer": (MemoryExplorer(R["rnn_forward"]),
+                              {"radius": [0.5, 1.2], "input_scale": [0.1, 5.0],
+                               "bias": [0.0, 2.5], "signal": ["sine burst", "pulse"]}),
         "02 TruncationExplorer": (
             TruncationExplorer(R["rnn_forward"], R["rnn_backward"], R["rnn_backward_truncated"]),
-            {"radius": [0.7, 1.2], "k": [5, 20]}),
+            {"radius": [0.5, 1.5], "k": [1, 40]}),
         "03 GradientExplorer": (
             GradientExplorer(R["rnn_forward"], R["gradient_norms"], R["jacobian_norm_bound"], T=100),
             {"sigma_max": [0.7, 1.3], "T": [20, 100], "input_scale": [0.2, 2.5],
-             "nonlinearity": ["identity", "tanh"]}),
+             "nonlinearity": ["identity", "tanh"],
+             "matrix": [GRADIENT_MATRICES[1], GRADIENT_MATRICES[0]]}),
         "04 GateExplorer": (GateExplorer(R["cell_update"], R["hidden_state"]),
                             {"forget": [0.5, 0.95], "input": [0.3, 1.0], "output": [0.0, 1.0]}),
         "04 CarouselExplorer": (
             CarouselExplorer(R["rnn_forward"], R["gradient_norms"], R["lstm_forward"],
                              R["forget_gate"], R["carousel_gain"], T=200),
             {"forget_bias": [0.0, 4.0], "T": [50, 200], "sigma_max": [0.8, 1.2]}),
+        # it measures every checkpoint once when built; a control then looks up and redraws
+        "05 FirstMarkerExplorer": (
+            FirstMarkerExplorer(load_checkpoints(ROOT / "solutions" / "05_rnn_vs_lstm" /
+                                                 "checkpoints.npz"),
+                                *(R[name] for name in ("adding_problem", "rnn_forward",
+                                                       "rnn_backward", "lstm_forward",
+                                                       "lstm_backward", "forget_gate"))),
+            {"T": [25, 200], "update": [0, 1000], "unit": [1, 16]}),
     }
 
 

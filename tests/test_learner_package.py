@@ -118,6 +118,42 @@ def test_visible_check_explains_mistake(assignment, name, label, code):
             check(namespace)
 
 
+# Wordings that say only that something differs, not what: a failure made of them alone names no
+# cause and no broken property.
+GENERIC = [re.compile(pattern, re.S) for pattern in (
+    r"values differ from",
+    r"disagree with the numerical gradient",
+    r"differs from the recorded answer",
+    r"on the recorded case, expected",
+    r"^[^\n]*returned shape \([\d, ]*\), expected \([\d, ]*\)\.?$",    # a shape and no hint
+    r"^\w+ raised \w+ with (\w+ \([\d, ]*\)(, )?)+\.$",                  # an error and no hint
+)]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_caught_mistake_is_named(assignment):
+    """Every typical mistake that a visible check catches has a MESSAGES entry, the words the
+    check must say, and neither those words nor the failure itself is one of the generic
+    wordings that only say that values or a shape differ."""
+    lesson = load(assignment)
+    unlisted, generic = [], []
+    for name, mistakes in lesson.MISTAKES.items():
+        for label, code in mistakes.items():
+            try:
+                lesson.CHECKS[name](answer_namespace(assignment, {name: code}))
+            except rnncourse.checks.CheckFailure as failure:
+                said = str(failure)
+            else:
+                continue
+            message = lesson.MESSAGES.get((name, label))
+            if message is None:
+                unlisted.append(f"{name}-{label}: {said!r}")
+            elif any(p.search(message) or p.search(said) for p in GENERIC):
+                generic.append(f"{name}-{label}: {said!r}")
+    assert not unlisted, "caught, but no MESSAGES entry:\n" + "\n".join(unlisted)
+    assert not generic, "the failure names no cause or property:\n" + "\n".join(generic)
+
+
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # one alternative warns
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_visible_checks_pass_the_solution_and_alternatives(assignment, capsys):

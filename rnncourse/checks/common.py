@@ -51,6 +51,8 @@ class CheckFailure(AssertionError):
 
 
 SHAPE_WORDS = ("matmul", "shapes", "broadcast", "aligned", "dimension")
+# What numpy says when an array meets a function that takes one number (math.tanh(array)).
+SCALAR_WORDS = ("only 0-dimensional arrays", "only size-1 arrays", "only length-1 arrays")
 
 
 def _not_written(name, err):
@@ -93,7 +95,12 @@ def call(fn, name, inputs):
     except NotImplementedError as err:
         raise CheckFailure(_not_written(name, err)) from None
     except TypeError as err:
-        raise CheckFailure(f"{name} raised TypeError: {err}") from err
+        hint = ""
+        if any(words in str(err) for words in SCALAR_WORDS):
+            hint = ("" if str(err).endswith(".") else ".") + (
+                " A function made for one number (from `math`, or float()) was given an array: "
+                "numpy's functions (np.tanh, np.exp, ...) work on whole arrays.")
+        raise CheckFailure(f"{name} raised TypeError: {err}{hint}") from err
     except (ValueError, IndexError) as err:
         shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in inputs.items())
         hint = ""
