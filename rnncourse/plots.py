@@ -1,5 +1,7 @@
 """Plots of the course: one look (colour-blind-safe colours, a presentation mode with large fonts
 and thick lines for a projector), and figures rendered outside pyplot for the explorers."""
+import contextlib
+
 import matplotlib as mpl
 import numpy as np
 
@@ -29,6 +31,32 @@ def new_figure(width=9.0, height=6.0, dpi=90):
     fig = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(fig)
     return fig
+
+
+@contextlib.contextmanager
+def laid_out_once(fig, **pads):
+    """Build a figure inside this block (it starts empty); on leaving it, matplotlib's
+    constrained layout (with `pads`) places everything once, for the fonts in use (normal or
+    presentation style), and is switched off: later draws only update the artists' data, so the
+    figure never re-lays out while a slider moves and a BlitRenderer's background stays valid."""
+    fig.clear()
+    fig.set_layout_engine("constrained", **pads)
+    yield fig
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+
+
+def legend_above(fig, handles):
+    """A figure legend of `handles` above the axes (inside laid_out_once), in two columns, or in
+    one if two are wider than the figure."""
+    legend = fig.legend(handles=handles, loc="outside upper center", ncol=2, fontsize="small",
+                        frameon=False)
+    fig.draw_without_rendering()
+    if legend.get_window_extent().width > fig.bbox.width:
+        legend.remove()
+        legend = fig.legend(handles=handles, loc="outside upper center", ncol=1,
+                            fontsize="small", frameon=False)
+    return legend
 
 
 class BlitRenderer:

@@ -8,13 +8,13 @@ import numpy as np
 
 from ..gradcheck import gradient_errors, numerical_gradient, relative_error
 from ..recorded import case, context
-from .common import CheckFailure, call, close, expect_array, passed, reproduces
+from .common import (LEVEL, CheckFailure, call, close, expect_array, factor_of, passed, reproduces,
+                     slope_words)
 
 TOLERANCE = 1e-6        # relative error against central differences (h = 1e-5, float64)
 GRADIENTS = ("dx", "dh_prev", "dW_xh", "dW_hh", "db_h")
 STEP_ARGS = ("x_t", "h_prev", "W_xh", "W_hh", "b_h")
 SEQUENCE_ARGS = ("x", "h0", "W_xh", "W_hh", "b_h")
-LEVEL = 0.6             # the state of every unit in the slope probe; tanh's slope there is 0.64
 
 
 def _five(result, name, shapes, hints):
@@ -85,15 +85,6 @@ def _arrays(result):
     return tuple(np.asarray(g, dtype=float) for g in result)
 
 
-def _factor(a, b):
-    """c if a equals c * b (up to rounding), else None; None also when b is zero."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape or not np.any(b):
-        return None
-    c = float(np.vdot(a, b) / np.vdot(b, b))
-    return c if np.allclose(a, c * b, rtol=1e-7, atol=1e-9 * np.abs(b).max()) else None
-
-
 def _names(labels_, which):
     picked = [label for label, keep in zip(labels_, which) if keep]
     return ", ".join(picked[:-1]) + (" and " if len(picked) > 1 else "") + picked[-1]
@@ -102,7 +93,7 @@ def _names(labels_, which):
 def _scaled(f, forward, analytic, dy, wrong, known):
     """If every wrong gradient is one number c times the numerical gradient, say so (with what
     `known` {c: words} says about c), else None."""
-    factors = {arg: _factor(analytic[arg], numerical_gradient(f, forward[arg], dy))
+    factors = {arg: factor_of(analytic[arg], numerical_gradient(f, forward[arg], dy))
                for arg in wrong}
     values = list(factors.values())
     if not values or any(c is None for c in values) or not np.allclose(values, values[0]):
@@ -155,17 +146,17 @@ def _slope_finding(rnn_step_backward, inputs):
     if not any(np.any(g) for g in at_zero) and any(np.any(g) for g in at_level):
         half = _step_probe(rnn_step_backward, inputs, h_t=np.full((N, H), LEVEL / 2))
         form = ""
-        if _factor(at_level[0], half[0]) is not None and np.isclose(
-                _factor(at_level[0], half[0]), LEVEL * (1 - LEVEL) / (LEVEL / 2 * (1 - LEVEL / 2))):
+        if factor_of(at_level[0], half[0]) is not None and np.isclose(
+                factor_of(at_level[0], half[0]), LEVEL * (1 - LEVEL) / (LEVEL / 2 * (1 - LEVEL / 2))):
             form = (" Yours grows like h_t * (1 - h_t), the slope of the sigmoid written with its "
                     "output.")
         return (f"At h_t = 0, where tanh's slope is 1 - 0**2 = 1, every gradient of yours is zero:"
                 f" the slope you use vanishes at h_t = 0.{form} Since h_t = tanh(a_t), the slope "
                 "is 1 - h_t**2.")
     # A gradient that is zero at h_t = 0 (or not proportional) says nothing about the slope here.
-    factors = [_factor(level, zero) for level, zero in zip(at_level, at_zero)]
+    factors = [factor_of(level, zero) for level, zero in zip(at_level, at_zero)]
     if all(f is None or np.isclose(f, slope) for f in factors):
-        mirrored = [_factor(minus, zero) for minus, zero in zip(at_minus, at_zero)]
+        mirrored = [factor_of(minus, zero) for minus, zero in zip(at_minus, at_zero)]
         if all(f is None or np.isclose(f, slope) for f in mirrored):
             return None
         return (f"With every unit of h_t at {LEVEL}, your gradients are {slope:.2f} times those "
@@ -188,17 +179,11 @@ def _slope_finding(rnn_step_backward, inputs):
     found = [f for f in factors if f is not None]
     if found and all(np.isclose(f, found[0]) for f in found):
         mine = found[0]
-        forms = {1 - LEVEL: "1 - h_t: the square is missing",
-                 (1 - LEVEL) ** 2: "(1 - h_t)**2: the square belongs to h_t alone",
-                 1 - np.tanh(LEVEL) ** 2: "1 - tanh(h_t)**2: h_t is already tanh(a_t), so tanh "
-                                          "is not applied again",
-                 LEVEL * (1 - LEVEL): "h_t * (1 - h_t): the slope of the sigmoid",
-                 -slope: "-(1 - h_t**2): the sign is flipped"}
-        for value, what in forms.items():
-            if np.isclose(mine, value):
-                return (f"With every unit of h_t at {LEVEL}, your gradients are {mine:.3g} times "
-                        f"those at h_t = 0, where tanh's slope is 1; tanh's slope at {LEVEL} is "
-                        f"1 - {LEVEL}**2 = {slope:.2f}. Your slope is {what}.")
+        what = slope_words(mine)
+        if what:
+            return (f"With every unit of h_t at {LEVEL}, your gradients are {mine:.3g} times "
+                    f"those at h_t = 0, where tanh's slope is 1; tanh's slope at {LEVEL} is "
+                    f"1 - {LEVEL}**2 = {slope:.2f}. Your slope is {what}.")
         return (f"With every unit of h_t at {LEVEL}, your gradients are {mine:.3g} times those at "
                 f"h_t = 0; tanh's slope at {LEVEL} is 1 - {LEVEL}**2 = {slope:.2f} (and 1 at 0).")
     return (f"With every unit of h_t at {LEVEL}, your gradients should all be 1 - {LEVEL}**2 = "
@@ -244,7 +229,7 @@ def _batch_finding(rnn_step_backward, inputs):
     for i in (2, 3, 4):
         if close(first_only[i], alone[i]):
             continue
-        c = _factor(first_only[i], alone[i])
+        c = factor_of(first_only[i], alone[i])
         if c is not None and np.isclose(c, 1 / N):
             return (f"With every example but the first given dh_t = 0, {names[i]} should equal "
                     f"that of the first example alone; yours is 1/{N} of it: it is averaged over "

@@ -66,6 +66,35 @@ def _not_written(name, err):
     return f"{name} calls {blank}, which is not written yet: write {blank} first."
 
 
+# The slope probe of lessons 02 and 03: every unit of h_t at this value, where tanh's slope is
+# 1 - LEVEL**2 = 0.64 (and 1 at h_t = 0); the ratio of two results names the slope a learner used.
+LEVEL = 0.6
+
+
+def factor_of(a, b):
+    """c if a equals c * b (up to rounding), else None; None also when b is zero."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or not np.any(b):
+        return None
+    c = float(np.vdot(a, b) / np.vdot(b, b))
+    return c if np.allclose(a, c * b, rtol=1e-7, atol=1e-9 * np.abs(b).max()) else None
+
+
+def slope_words(measured):
+    """What a slope measured at h_t = LEVEL says about the formula behind it, or None if it is
+    none of the usual slips (tanh's own slope there is 1 - LEVEL**2)."""
+    forms = {1 - LEVEL: "1 - h_t: the square is missing",
+             (1 - LEVEL) ** 2: "(1 - h_t)**2: the square belongs to h_t alone",
+             1 - np.tanh(LEVEL) ** 2: "1 - tanh(h_t)**2: h_t is already the output of tanh, so "
+                                      "tanh is not applied again",
+             LEVEL * (1 - LEVEL): "h_t * (1 - h_t): the slope of the sigmoid",
+             -(1 - LEVEL ** 2): "-(1 - h_t**2): the sign is flipped"}
+    for value, words in forms.items():
+        if np.isclose(measured, value):
+            return words
+    return None
+
+
 def copy_value(value):
     """A deep copy of an argument: arrays copied, dicts key by key, numbers as they are."""
     if isinstance(value, dict):

@@ -8,33 +8,8 @@ import numbers
 import numpy as np
 
 from ..recorded import case
-from .common import CheckFailure, call, close, expect_array, mismatch, passed, reproduces
-
-LEVEL = 0.6             # every unit of h_t at this value in the slope probe: tanh's slope 0.64
-
-
-def _factor(a, b):
-    """c if a equals c * b (up to rounding), else None; None also when b is zero."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape or not np.any(b):
-        return None
-    c = float(np.vdot(a, b) / np.vdot(b, b))
-    return c if np.allclose(a, c * b, rtol=1e-7, atol=1e-9 * np.abs(b).max()) else None
-
-
-def _slope_words(mine):
-    """What a measured slope at h = LEVEL (tanh's is 1 - LEVEL**2) says, or None if unknown."""
-    forms = {1 - LEVEL: "1 - h_t: the square is missing",
-             (1 - LEVEL) ** 2: "(1 - h_t)**2: the square belongs to h_t alone",
-             1 - np.tanh(LEVEL) ** 2: "1 - tanh(h_t)**2: h_t is already the output of tanh, so "
-                                      "tanh is not applied again",
-             LEVEL * (1 - LEVEL): "h_t * (1 - h_t): the slope of the sigmoid",
-             -(1 - LEVEL ** 2): "-(1 - h_t**2): the sign is flipped"}
-    for value, words in forms.items():
-        if np.isclose(mine, value):
-            return words
-    return None
-
+from .common import (LEVEL, CheckFailure, call, close, expect_array, factor_of, mismatch, passed,
+                     reproduces, slope_words)
 
 # ------------------------------------------------------------------------------ step_jacobian
 
@@ -65,7 +40,7 @@ def _diagnose_jacobian(step_jacobian, inputs, got):
         if not np.any(at_zero):
             level = _jacobian(step_jacobian, np.full((N, H), LEVEL), W_hh)
             half = _jacobian(step_jacobian, np.full((N, H), LEVEL / 2), W_hh)
-            ratio = _factor(level, half)
+            ratio = factor_of(level, half)
             sigmoid = ratio is not None and np.isclose(
                 ratio, LEVEL * (1 - LEVEL) / (LEVEL / 2 * (1 - LEVEL / 2)))
             raise CheckFailure(f"{start}, but yours is zero: the slope you use vanishes at 0"
@@ -73,9 +48,9 @@ def _diagnose_jacobian(step_jacobian, inputs, got):
                                + ". tanh's slope, written with its output, is 1 - h**2.")
         raise CheckFailure(f"{start}; yours is not (J[0] = {np.round(at_zero[0], 3).tolist()}).")
     level = _jacobian(step_jacobian, np.full((N, H), LEVEL), W_hh)
-    mine = _factor(level, at_zero)
+    mine = factor_of(level, at_zero)
     if mine is not None and not np.isclose(mine, 1 - LEVEL ** 2):
-        words = _slope_words(mine)
+        words = slope_words(mine)
         raise CheckFailure(f"With every unit of h_t at {LEVEL}, J[n] should be tanh's slope "
                            f"1 - {LEVEL}**2 = {1 - LEVEL ** 2:.2f} times W_hh; yours is {mine:.3g} "
                            "times W_hh" + (f": your slope is {words}." if words else "."))
@@ -419,7 +394,7 @@ def check_clip_by_global_norm(clip_by_global_norm):
         if all(np.linalg.norm(clipped[k]) <= max_norm * (1 + 1e-9) for k in grads):
             raise CheckFailure("Every array was clipped on its own; the global norm clips them "
                                "together, all by the same factor max_norm / total_norm.")
-        factors = [_factor(clipped[k], grads[k]) for k in grads]
+        factors = [factor_of(clipped[k], grads[k]) for k in grads]
         after = float(np.sqrt(sum(np.sum(clipped[k] ** 2) for k in grads)))
         start = (f"After clipping, the global norm of clipped should be max_norm = {max_norm:.6g}; "
                  f"yours is {after:.6g}")

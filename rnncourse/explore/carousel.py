@@ -21,8 +21,7 @@ import numpy as np
 from matplotlib.patches import Polygon
 
 from ..data import rnn_weights
-from ..plots import OKABE_ITO, new_figure
-from .gates import freeze_layout
+from ..plots import OKABE_ITO, laid_out_once, legend_above, new_figure
 from .learner import LearnerCodeFailed, run_learner, shaped
 from .widget import Explorer, slider
 
@@ -183,28 +182,28 @@ def _title(forget_bias, forget_mean, T, sigma_max):
 def _layout(fig, T_max):
     """Build the axes once, for lags up to T_max (fixed limits: moving T never re-lays out the
     figure); later draws only update the artists' data."""
-    fig.clear()
-    ax = fig.subplots()
-    spread = Polygon(np.ones((2, 2)), closed=True, facecolor=OKABE_ITO[1], alpha=0.25,
-                     linewidth=0, label="LSTM: lowest to highest unit and example")
-    ax.add_patch(spread)
-    (lstm,) = ax.semilogy([0], [1], color=OKABE_ITO[1], marker="o", markersize=3,
-                          label="LSTM cell state alone: $\\partial C_T / \\partial C_t$, mean "
-                                "(your carousel_gain)")
-    (rnn,) = ax.semilogy([0], [1], color=OKABE_ITO[0], marker="o", markersize=3,
-                         label="RNN: $\\|\\partial L / \\partial h_t\\| \\,/\\, "
-                               "\\|\\partial L / \\partial h_T\\|$ (your gradient_norms)")
-    one = ax.axhline(1.0, color=OKABE_ITO[7], linestyle=":", linewidth=1,
-                     label="all of the gradient kept")
-    ax.set_xlim(-1, T_max + 1)
-    ax.set_ylim(*PLOT_RANGE)
-    ax.set_xlabel("steps back from the loss on step $T$ (lag $T - t$)")
-    ax.set_ylabel("share of the gradient kept")
-    ax.grid(True, which="major", alpha=0.3)
-    # Laid out with the widest title the controls can make; the legend stays above the axes,
-    # where no curve ever goes.
-    title = ax.set_title(_title(BIAS_RANGE[0], 0.999, T_RANGE[1], SIGMA_RANGE[1]))
-    freeze_layout(fig, [rnn, lstm, spread, one])
+    with laid_out_once(fig):
+        ax = fig.subplots()
+        spread = Polygon(np.ones((2, 2)), closed=True, facecolor=OKABE_ITO[1], alpha=0.25,
+                         linewidth=0, label="LSTM: lowest to highest unit and example")
+        ax.add_patch(spread)
+        (lstm,) = ax.semilogy([0], [1], color=OKABE_ITO[1], marker="o", markersize=3,
+                              label="LSTM cell state alone: $\\partial C_T / \\partial C_t$, mean "
+                                    "(your carousel_gain)")
+        (rnn,) = ax.semilogy([0], [1], color=OKABE_ITO[0], marker="o", markersize=3,
+                             label="RNN: $\\|\\partial L / \\partial h_t\\| \\,/\\, "
+                                   "\\|\\partial L / \\partial h_T\\|$ (your gradient_norms)")
+        one = ax.axhline(1.0, color=OKABE_ITO[7], linestyle=":", linewidth=1,
+                         label="all of the gradient kept")
+        ax.set_xlim(-1, T_max + 1)
+        ax.set_ylim(*PLOT_RANGE)
+        ax.set_xlabel("steps back from the loss on step $T$ (lag $T - t$)")
+        ax.set_ylabel("share of the gradient kept")
+        ax.grid(True, which="major", alpha=0.3)
+        # Laid out with the widest title the controls can make; the legend stays above the axes,
+        # where no curve ever goes.
+        title = ax.set_title(_title(BIAS_RANGE[0], 0.999, T_RANGE[1], SIGMA_RANGE[1]))
+        legend_above(fig, [rnn, lstm, spread, one])
     return {"T_max": T_max, "band": spread, "lstm": lstm, "rnn": rnn, "title": title}
 
 

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ..plots import OKABE_ITO, new_figure
+from ..plots import OKABE_ITO, laid_out_once, legend_above, new_figure
 from .learner import run_learner, shaped
 from .widget import Explorer, slider
 
@@ -107,22 +107,6 @@ def gate_trace(cell_update, hidden_state, forget=0.9, input=1.0, output=1.0, pul
             "pulse": pulse, "T": T, "at": at}
 
 
-def freeze_layout(fig, handles):
-    """Put a figure legend of `handles` above the axes and lay the figure out once with
-    matplotlib's constrained layout, for the fonts in use (normal or presentation style); then fix
-    the axes where they are, so that later draws only update the artists' data. The legend has two
-    columns, or one if two are wider than the figure."""
-    fig.set_layout_engine("constrained")
-    for columns in (2, 1):
-        legend = fig.legend(handles=handles, loc="outside upper center", ncol=columns,
-                            fontsize="small", frameon=False)
-        fig.canvas.draw()
-        if legend.get_window_extent().width <= fig.bbox.width:
-            break
-        legend.remove()
-    fig.set_layout_engine("none")
-
-
 def stems(steps, values):
     """x and y of vertical stems from 0 to each nonzero value (nan-separated), for one Line2D."""
     nonzero = np.nonzero(values)[0]
@@ -140,36 +124,36 @@ def _title(forget, input, output):
 def _layout(fig, T, pulse):
     """Build the two panels once for T steps and this pulse (fixed limits); later draws only update
     the artists' data. Returns the artists that change."""
-    fig.clear()
-    ax_in, ax_c = fig.subplots(2, 1, sharex=True, height_ratios=[1, 2.4])
-    top = max(abs(pulse), 1e-12) * 1.25
-    limits = (-0.12 * top, top) if pulse >= 0 else (-top, 0.12 * top)
+    with laid_out_once(fig):
+        ax_in, ax_c = fig.subplots(2, 1, sharex=True, height_ratios=[1, 2.4])
+        top = max(abs(pulse), 1e-12) * 1.25
+        limits = (-0.12 * top, top) if pulse >= 0 else (-top, 0.12 * top)
 
-    (candidate,) = ax_in.plot([], [], color=OKABE_ITO[7], alpha=0.3, linewidth=9,
-                              solid_capstyle="butt", label="candidate $\\tilde C_t$ (the pulse)")
-    (written,) = ax_in.plot([], [], color=OKABE_ITO[2], linewidth=4, solid_capstyle="butt",
-                            label="written: $i_t \\, \\tilde C_t$")
-    ax_in.axhline(0, color=OKABE_ITO[7], linewidth=0.8)
-    ax_in.set_ylim(*limits)
-    ax_in.set_ylabel("input")
+        (candidate,) = ax_in.plot([], [], color=OKABE_ITO[7], alpha=0.3, linewidth=9,
+                                  solid_capstyle="butt", label="candidate $\\tilde C_t$ (the pulse)")
+        (written,) = ax_in.plot([], [], color=OKABE_ITO[2], linewidth=4, solid_capstyle="butt",
+                                label="written: $i_t \\, \\tilde C_t$")
+        ax_in.axhline(0, color=OKABE_ITO[7], linewidth=0.8)
+        ax_in.set_ylim(*limits)
+        ax_in.set_ylabel("input")
 
-    (h_open,) = ax_c.plot([], [], color=OKABE_ITO[0], linestyle=":", linewidth=1.5,
-                          label="$\\tanh(C_t)$: $h_t$ if $o = 1$")
-    (cell,) = ax_c.plot([], [], color=OKABE_ITO[1], marker="o", markersize=3,
-                        label="cell state $C_t$ (your cell_update)")
-    (hidden,) = ax_c.plot([], [], color=OKABE_ITO[0], marker="o", markersize=3,
-                          label="hidden state $h_t$ (your hidden_state)")
-    (forgotten,) = ax_c.plot([np.nan] * 2, list(limits), color=OKABE_ITO[3], linestyle="--",
-                             linewidth=1.2, label="forgotten: $|C_t|$ below 1% of its peak")
-    ax_c.axhline(0, color=OKABE_ITO[7], linewidth=0.8)
-    ax_c.set_ylim(*limits)
-    ax_c.set_xlim(0.5, T + 0.5)
-    ax_c.set_xlabel("time step $t$")
-    ax_c.set_ylabel("state")
-    ax_c.grid(True, alpha=0.3)
-    # The legend stays above the panels, where no line ever goes.
-    title = ax_in.set_title(_title(1.0, 1.0, 1.0))     # laid out with the widest title
-    freeze_layout(fig, [candidate, written, forgotten, cell, hidden, h_open])
+        (h_open,) = ax_c.plot([], [], color=OKABE_ITO[0], linestyle=":", linewidth=1.5,
+                              label="$\\tanh(C_t)$: $h_t$ if $o = 1$")
+        (cell,) = ax_c.plot([], [], color=OKABE_ITO[1], marker="o", markersize=3,
+                            label="cell state $C_t$ (your cell_update)")
+        (hidden,) = ax_c.plot([], [], color=OKABE_ITO[0], marker="o", markersize=3,
+                              label="hidden state $h_t$ (your hidden_state)")
+        (forgotten,) = ax_c.plot([np.nan] * 2, list(limits), color=OKABE_ITO[3], linestyle="--",
+                                 linewidth=1.2, label="forgotten: $|C_t|$ below 1% of its peak")
+        ax_c.axhline(0, color=OKABE_ITO[7], linewidth=0.8)
+        ax_c.set_ylim(*limits)
+        ax_c.set_xlim(0.5, T + 0.5)
+        ax_c.set_xlabel("time step $t$")
+        ax_c.set_ylabel("state")
+        ax_c.grid(True, alpha=0.3)
+        # The legend stays above the panels, where no line ever goes.
+        title = ax_in.set_title(_title(1.0, 1.0, 1.0))     # laid out with the widest title
+        legend_above(fig, [candidate, written, forgotten, cell, hidden, h_open])
     return {"shape": (T, pulse), "candidate": candidate, "written": written, "h_open": h_open,
             "cell": cell, "hidden": hidden, "forgotten": forgotten, "title": title}
 

@@ -17,7 +17,7 @@ Nothing here computes a graded answer: the learner's functions do.
 import numpy as np
 
 from ..data import chain_matrix, rnn_weights
-from ..plots import OKABE_ITO, new_figure
+from ..plots import OKABE_ITO, laid_out_once, new_figure
 from .learner import run_learner, shaped
 from .memory import SATURATED
 from .widget import Explorer, choice, slider
@@ -170,41 +170,37 @@ _TITLE_SPACE = ("$W_{hh}$ orthogonal × σ: $\\sigma_{max}$ = 1.50, $\\rho$ = 1.
 
 def _layout(fig, T_max):
     """Build the two panels once, for sequences up to T_max steps (a fixed x-range: changing T on
-    the slider never re-lays out the figure); later draws only update the lines' data.
-    Matplotlib's constrained layout places everything once, for the current style's font sizes
-    (normal or presentation), and is then switched off: the BlitRenderer's background stays
-    valid. Legends stay in the background (they never change)."""
-    fig.clear()
-    fig.set_layout_engine("constrained", w_pad=0.06, h_pad=0.04, hspace=0.02)
-    ax, ax_f = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-    (norms,) = ax.semilogy([1], [1], color=OKABE_ITO[0], marker="o", markersize=3,
-                           label="$\\|\\partial L / \\partial h_t\\|$ (your gradient_norms)")
-    (bound,) = ax.semilogy([1], [1], color=OKABE_ITO[3], linestyle="--",
-                           label="bound $\\sigma_{max}^{\\,T-t}$ (your jacobian_norm_bound)")
-    (peak,) = ax.semilogy([], [], color=OKABE_ITO[1], marker="D", markersize=8, linestyle="none",
-                          label="largest: grew until here")
-    ax.axhline(1.0, color=OKABE_ITO[7], linestyle=":", linewidth=1)
-    loss = ax.axvline(1.0, color=OKABE_ITO[2], linestyle="-.", linewidth=1,
-                      label="$t = T$: the loss is on $h_T$")
-    ax.set_xlim(0, T_max + 1)
-    ax.set_ylim(*PLOT_RANGE)
-    ax.set_ylabel("gradient norm")
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(loc="upper right", fontsize="small", framealpha=0.9)
+    the slider never re-lays out the figure), laid out for the fonts in use
+    (plots.laid_out_once); later draws only update the lines' data. Legends stay in the
+    background (they never change)."""
+    with laid_out_once(fig, w_pad=0.06, h_pad=0.04, hspace=0.02):
+        ax, ax_f = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+        (norms,) = ax.semilogy([1], [1], color=OKABE_ITO[0], marker="o", markersize=3,
+                               label="$\\|\\partial L / \\partial h_t\\|$ (your gradient_norms)")
+        (bound,) = ax.semilogy([1], [1], color=OKABE_ITO[3], linestyle="--",
+                               label="bound $\\sigma_{max}^{\\,T-t}$ (your jacobian_norm_bound)")
+        (peak,) = ax.semilogy([], [], color=OKABE_ITO[1], marker="D", markersize=8, linestyle="none",
+                              label="largest: grew until here")
+        ax.axhline(1.0, color=OKABE_ITO[7], linestyle=":", linewidth=1)
+        loss = ax.axvline(1.0, color=OKABE_ITO[2], linestyle="-.", linewidth=1,
+                          label="$t = T$: the loss is on $h_T$")
+        ax.set_xlim(0, T_max + 1)
+        ax.set_ylim(*PLOT_RANGE)
+        ax.set_ylabel("gradient norm")
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(loc="upper right", fontsize="small", framealpha=0.9)
 
-    (factors,) = ax_f.plot([1], [1], color=OKABE_ITO[0], linewidth=1.2,
-                           label="one step's factor")
-    sigma_line = ax_f.axhline(1.0, color=OKABE_ITO[3], linestyle="--", label="$\\sigma_{max}$")
-    rho_line = ax_f.axhline(1.0, color=OKABE_ITO[4], linestyle=":", label="$\\rho$")
-    ax_f.axhline(1.0, color=OKABE_ITO[7], linewidth=0.8)
-    ax_f.set_ylim(*FACTOR_RANGE)
-    ax_f.set_xlabel("time step $t$")
-    ax_f.set_ylabel("× per step")
-    ax_f.grid(True, which="major", alpha=0.3)
-    ax_f.legend(loc="lower left", fontsize="small", framealpha=0.9, ncols=3)
-    title = fig.suptitle(_TITLE_SPACE, fontsize="medium")
-    fig.draw_without_rendering()         # place everything once for these fonts, then freeze
-    fig.set_layout_engine("none")
+        (factors,) = ax_f.plot([1], [1], color=OKABE_ITO[0], linewidth=1.2,
+                               label="one step's factor")
+        sigma_line = ax_f.axhline(1.0, color=OKABE_ITO[3], linestyle="--", label="$\\sigma_{max}$")
+        rho_line = ax_f.axhline(1.0, color=OKABE_ITO[4], linestyle=":", label="$\\rho$")
+        ax_f.axhline(1.0, color=OKABE_ITO[7], linewidth=0.8)
+        ax_f.set_ylim(*FACTOR_RANGE)
+        ax_f.set_xlabel("time step $t$")
+        ax_f.set_ylabel("× per step")
+        ax_f.grid(True, which="major", alpha=0.3)
+        ax_f.legend(loc="lower left", fontsize="small", framealpha=0.9, ncols=3)
+        title = fig.suptitle(_TITLE_SPACE, fontsize="medium")
     return {"T_max": T_max, "norms": norms, "bound": bound, "peak": peak, "loss": loss,
             "factors": factors, "sigma": sigma_line, "rho": rho_line, "title": title}
 
@@ -266,7 +262,7 @@ class GradientExplorer(Explorer):
             "input_scale": slider(input_scale, 0.0, 3.0, 0.1, "input scale"),
             "nonlinearity": choice(NONLINEARITIES, nonlinearity, "nonlinearity"),
             "matrix": choice(MATRICES, matrix, "W_hh"),
-        }, new_figure(height=5.0))
+        }, new_figure(height=4.6))
         self.update()
 
     def compute(self):

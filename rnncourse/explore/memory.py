@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.ticker import LogLocator, MaxNLocator
 
 from ..data import pulse, rnn_weights, sine_wave
-from ..plots import DIVERGING, OKABE_ITO, new_figure
+from ..plots import DIVERGING, OKABE_ITO, laid_out_once, new_figure
 from .learner import LearnerCodeFailed
 from .widget import Explorer, choice, slider
 
@@ -85,37 +85,33 @@ _TITLE_SPACE = ("scale of W_hh 2.00, input scale 5.00, bias -3.00\n"
 
 
 def _layout(fig, T, H):
-    """Build the three panels once; later draws only update their data (fast enough to follow a
-    slider). Matplotlib's constrained layout places everything once, for the current style's font
-    sizes (normal or presentation), and is then switched off: the BlitRenderer's background stays
-    valid. Returns the artists that change."""
-    fig.clear()
-    fig.set_layout_engine("constrained", w_pad=0.06, h_pad=0.04, hspace=0.02)
-    ax_x, ax_h, ax_d = fig.subplots(3, 1, sharex=True, height_ratios=[1, 2, 2])
-    steps = np.arange(1, T + 1)
-    (x_line,) = ax_x.plot(steps, np.zeros(T), color=OKABE_ITO[0])
-    ax_x.set_ylabel("$x_t$")
-    ax_x.set_ylim(-1.3, 1.3)     # the signals stay within [-1, 1]
-    image = ax_h.imshow(np.zeros((H, T)), aspect="auto", cmap=DIVERGING, vmin=-1, vmax=1,
-                        extent=(0.5, T + 0.5, H + 0.5, 0.5), interpolation="nearest")
-    ax_h.set_ylabel("unit of $h_t$")
-    ax_h.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
-    fig.colorbar(image, ax=ax_h, label="$h_t$", pad=0.01, fraction=0.03)
-    (d_line,) = ax_d.semilogy(steps, np.ones(T), color=OKABE_ITO[3],
-                              label="$\\|h_t - h_t^{silent}\\|$")
-    (n_line,) = ax_d.semilogy(steps, np.ones(T), color=OKABE_ITO[5], linestyle="--",
-                              label=f"signal × {NUDGE:g}")
-    threshold = ax_d.axhline(1.0, color=OKABE_ITO[7], linestyle=":",
-                             label="1% of the value at the end")
-    end_line = ax_d.axvline(1.0, color=OKABE_ITO[1], linestyle="--", label="signal ends")
-    ax_d.set_ylim(*DISTANCE_RANGE)
-    ax_d.yaxis.set_major_locator(LogLocator(numticks=4))
-    ax_d.set_xlabel("time step $t$")
-    ax_d.set_ylabel("distance")
-    ax_d.legend(loc="lower left", fontsize="small", framealpha=0.9, ncols=2)
-    title = fig.suptitle(_TITLE_SPACE, fontsize="medium")
-    fig.draw_without_rendering()         # place everything once for these fonts, then freeze
-    fig.set_layout_engine("none")
+    """Build the three panels once, laid out for the fonts in use (plots.laid_out_once); later
+    draws only update their data (fast enough to follow a slider). Returns the artists that
+    change."""
+    with laid_out_once(fig, w_pad=0.06, h_pad=0.04, hspace=0.02):
+        ax_x, ax_h, ax_d = fig.subplots(3, 1, sharex=True, height_ratios=[1, 2, 2])
+        steps = np.arange(1, T + 1)
+        (x_line,) = ax_x.plot(steps, np.zeros(T), color=OKABE_ITO[0])
+        ax_x.set_ylabel("$x_t$")
+        ax_x.set_ylim(-1.3, 1.3)     # the signals stay within [-1, 1]
+        image = ax_h.imshow(np.zeros((H, T)), aspect="auto", cmap=DIVERGING, vmin=-1, vmax=1,
+                            extent=(0.5, T + 0.5, H + 0.5, 0.5), interpolation="nearest")
+        ax_h.set_ylabel("unit of $h_t$")
+        ax_h.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+        fig.colorbar(image, ax=ax_h, label="$h_t$", pad=0.01, fraction=0.03)
+        (d_line,) = ax_d.semilogy(steps, np.ones(T), color=OKABE_ITO[3],
+                                  label="$\\|h_t - h_t^{silent}\\|$")
+        (n_line,) = ax_d.semilogy(steps, np.ones(T), color=OKABE_ITO[5], linestyle="--",
+                                  label=f"signal × {NUDGE:g}")
+        threshold = ax_d.axhline(1.0, color=OKABE_ITO[7], linestyle=":",
+                                 label="1% of the value at the end")
+        end_line = ax_d.axvline(1.0, color=OKABE_ITO[1], linestyle="--", label="signal ends")
+        ax_d.set_ylim(*DISTANCE_RANGE)
+        ax_d.yaxis.set_major_locator(LogLocator(numticks=4))
+        ax_d.set_xlabel("time step $t$")
+        ax_d.set_ylabel("distance")
+        ax_d.legend(loc="lower left", fontsize="small", framealpha=0.9, ncols=2)
+        title = fig.suptitle(_TITLE_SPACE, fontsize="medium")
     return {"shape": (T, H), "x": x_line, "hs": image, "distance": d_line, "nudge": n_line,
             "threshold": threshold, "end": end_line, "title": title}
 

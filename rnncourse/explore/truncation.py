@@ -26,7 +26,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from ..data import rnn_weights
-from ..plots import OKABE_ITO, new_figure
+from ..plots import OKABE_ITO, laid_out_once, new_figure
 from .learner import LearnerCodeFailed, run_learner, shaped
 from .widget import Explorer, slider
 
@@ -330,56 +330,52 @@ _TITLE_SPACE = "k = 40: the loss on $h_T$ keeps lags 0–39, loses < 0.1%\nloss 
 
 def _layout(fig, T):
     """Build the two panels once for sequences of T steps (fixed limits); later draws only update
-    the artists' data (fast enough to follow a slider). Matplotlib's constrained layout places
-    them once, for the current style's font sizes (normal or presentation), and is then switched
-    off: the background of the BlitRenderer stays valid. Returns the artists that change."""
-    fig.clear()
-    fig.set_layout_engine("constrained", w_pad=0.06, h_pad=0.06, wspace=0.04)
-    ax_c, ax_e = fig.subplots(1, 2)
-    lags, ks = np.arange(T), np.arange(1, T + 1)
-    # The lags the loss on h_T loses: a band from its lookback + 0.5 to the end (data x, axes y).
-    lost_band = Rectangle((T, 0), 0, 1, transform=ax_c.get_xaxis_transform(),
-                          facecolor=OKABE_ITO[3], alpha=0.12, linewidth=0)
-    ax_c.add_patch(lost_band)
-    (kept,) = ax_c.semilogy(lags, np.ones(T), color=OKABE_ITO[0], marker="o", markersize=3,
-                            label="$\\|c_t\\|$: step $t$'s share")
-    (lost,) = ax_c.semilogy(lags, np.ones(T), color=OKABE_ITO[3], marker="o", markersize=3,
-                            linestyle="none", label="lost by the loss on $h_T$")
-    # Lag k, the reach of a whole window, as a mark on the top edge (a full-height line would
-    # cross the legend, which is in the background, under everything that moves).
-    (reach,) = ax_c.plot([T], [0.97], transform=ax_c.get_xaxis_transform(), color=OKABE_ITO[7],
-                         marker="v", markersize=9, linestyle="none", label="lag $k$")
-    ax_c.set_xlim(-0.5, T - 0.5)
-    ax_c.set_ylim(*CONTRIBUTION_RANGE)
-    ax_c.set_xlabel("lag: steps back from $h_T$")
-    ax_c.set_ylabel("norm (log scale)")
-    ax_c.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax_c.grid(True, which="major", alpha=0.3)
-    # Legends stay in the background (redrawing their text at every update would cost ~25 ms):
-    # lower left, where the contributions never go (they start near 1 and fall with the lag).
-    ax_c.legend(loc="lower left", fontsize="small", framealpha=0.9)
-    ax_c.set_title("loss on $h_T$ only", fontsize="medium")
+    the artists' data (fast enough to follow a slider). Laid out once for the fonts in use
+    (plots.laid_out_once). Returns the artists that change."""
+    with laid_out_once(fig, w_pad=0.06, h_pad=0.06, wspace=0.04):
+        ax_c, ax_e = fig.subplots(1, 2)
+        lags, ks = np.arange(T), np.arange(1, T + 1)
+        # The lags the loss on h_T loses: a band from its lookback + 0.5 to the end (data x, axes y).
+        lost_band = Rectangle((T, 0), 0, 1, transform=ax_c.get_xaxis_transform(),
+                              facecolor=OKABE_ITO[3], alpha=0.12, linewidth=0)
+        ax_c.add_patch(lost_band)
+        (kept,) = ax_c.semilogy(lags, np.ones(T), color=OKABE_ITO[0], marker="o", markersize=3,
+                                label="$\\|c_t\\|$: step $t$'s share")
+        (lost,) = ax_c.semilogy(lags, np.ones(T), color=OKABE_ITO[3], marker="o", markersize=3,
+                                linestyle="none", label="lost by the loss on $h_T$")
+        # Lag k, the reach of a whole window, as a mark on the top edge (a full-height line would
+        # cross the legend, which is in the background, under everything that moves).
+        (reach,) = ax_c.plot([T], [0.97], transform=ax_c.get_xaxis_transform(), color=OKABE_ITO[7],
+                             marker="v", markersize=9, linestyle="none", label="lag $k$")
+        ax_c.set_xlim(-0.5, T - 0.5)
+        ax_c.set_ylim(*CONTRIBUTION_RANGE)
+        ax_c.set_xlabel("lag: steps back from $h_T$")
+        ax_c.set_ylabel("norm (log scale)")
+        ax_c.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax_c.grid(True, which="major", alpha=0.3)
+        # Legends stay in the background (redrawing their text at every update would cost ~25 ms):
+        # lower left, where the contributions never go (they start near 1 and fall with the lag).
+        ax_c.legend(loc="lower left", fontsize="small", framealpha=0.9)
+        ax_c.set_title("loss on $h_T$ only", fontsize="medium")
 
-    (error,) = ax_e.plot(ks, np.zeros(T), color=OKABE_ITO[2], marker="o", markersize=3,
-                         label="relative error")
-    # A stem from the bottom up to the error at k (not a full-height line: it would cross the
-    # legend, which is in the background, under everything that moves).
-    (k_line,) = ax_e.plot([1, 1], [ERROR_RANGE[0], 0], color=OKABE_ITO[1], linestyle="--",
-                          label="your window $k$")
-    (k_point,) = ax_e.plot([1], [0], color=OKABE_ITO[1], marker="o", markersize=8,
-                           linestyle="none")
-    ax_e.set_xlim(0.5, T + 0.5)
-    ax_e.set_ylim(*ERROR_RANGE)
-    ax_e.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax_e.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax_e.set_xlabel("window $k$ (steps)")
-    ax_e.set_ylabel("error of truncated $dW_{hh}$")
-    ax_e.grid(True, which="major", alpha=0.3)
-    ax_e.legend(loc="upper right", fontsize="small", framealpha=0.9)
-    ax_e.set_title("loss at every step", fontsize="medium")
-    title = fig.suptitle(_TITLE_SPACE, fontsize="medium")
-    fig.draw_without_rendering()         # place everything once for these fonts, then freeze
-    fig.set_layout_engine("none")
+        (error,) = ax_e.plot(ks, np.zeros(T), color=OKABE_ITO[2], marker="o", markersize=3,
+                             label="relative error")
+        # A stem from the bottom up to the error at k (not a full-height line: it would cross the
+        # legend, which is in the background, under everything that moves).
+        (k_line,) = ax_e.plot([1, 1], [ERROR_RANGE[0], 0], color=OKABE_ITO[1], linestyle="--",
+                              label="your window $k$")
+        (k_point,) = ax_e.plot([1], [0], color=OKABE_ITO[1], marker="o", markersize=8,
+                               linestyle="none")
+        ax_e.set_xlim(0.5, T + 0.5)
+        ax_e.set_ylim(*ERROR_RANGE)
+        ax_e.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax_e.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax_e.set_xlabel("window $k$ (steps)")
+        ax_e.set_ylabel("error of truncated $dW_{hh}$")
+        ax_e.grid(True, which="major", alpha=0.3)
+        ax_e.legend(loc="upper right", fontsize="small", framealpha=0.9)
+        ax_e.set_title("loss at every step", fontsize="medium")
+        title = fig.suptitle(_TITLE_SPACE, fontsize="medium")
     return {"T": T, "lost_band": lost_band, "kept": kept, "lost": lost, "reach": reach,
             "error": error, "k_line": k_line, "k_point": k_point, "title": title}
 
