@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 import zipfile
 
 import nbformat
@@ -72,22 +73,32 @@ def _notebook_name(assignment):
 def collect(assignment, source=None, id_pattern=DEFAULT_ID_PATTERN, workdir=None):
     """The submissions of `assignment` in `source` (see the module docstring)."""
     source = pathlib.Path(source) if source else ROOT / "autograder" / "submitted"
+    skipped = []                # (file, reason): files of the submissions that are not graded
     if source.suffix == ".zip":
         target = pathlib.Path(workdir or tempfile.mkdtemp()) / "unzipped"
+        target.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(source) as archive:
             for member in archive.namelist():
-                if member.endswith("/") or member.startswith(("/", "..")) or "/../" in member:
+                if member.endswith("/"):
                     continue
-                out = target / pathlib.Path(member).name
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_bytes(archive.read(member))
+                if member.startswith(("/", "..")) or "/../" in member:
+                    skipped.append((member, "not extracted: its path leads out of the "
+                                            "archive's folder; not graded"))
+                    continue
+                (target / pathlib.Path(member).name).write_bytes(archive.read(member))
         source = target
     if not source.is_dir():
         raise SystemExit(f"no submissions at {source}")
     tree = [d for d in sorted(source.iterdir()) if (d / assignment).is_dir()]
     if tree:
-        return _from_tree(assignment, tree)
-    return _from_files(sorted(source.glob("*.ipynb")), id_pattern)
+        collected = _from_tree(assignment, tree)
+    else:
+        collected = _from_files(sorted(source.glob("*.ipynb")), id_pattern)
+        skipped += [(path.name, f"not a notebook ({path.suffix or 'no extension'}); not graded")
+                    for path in sorted(source.iterdir())
+                    if path.is_file() and path.suffix != ".ipynb"]
+    collected.problems[:0] = skipped
+    return collected
 
 
 def _from_tree(assignment, student_dirs):
@@ -474,6 +485,9 @@ def main(argv=None):
                         help="start every kernel as a new interpreter (default: fork it from a "
                              "process that has imported ipykernel, numpy and matplotlib once)")
     args = parser.parse_args(argv)
+    # nbgrader's gradebook makes SQLAlchemy warn about its own session handling: nothing an
+    # instructor can act on, so not shown.
+    warnings.filterwarnings("ignore", category=sqlalchemy.exc.SAWarning)
     settings = {key: value for key, value in (
         ("Execute.timeout", args.timeout), ("SandboxKernelManager.memory_mb", args.memory_mb),
         ("SandboxKernelManager.cpu_seconds", args.cpu_seconds),

@@ -37,6 +37,7 @@ def graded_class(tmp_path_factory):
                    str(folder / "carol_final.ipynb"))
     (folder / "dave_lesson01.ipynb").write_text("{this is not a notebook")
     (folder / "notes.ipynb").write_text("{}")                       # no learner id
+    (folder / "README.txt").write_text("exported by the LMS")       # not a notebook
     nbformat.write(filled(ASSIGNMENT, correct), str(folder / "erin_v1.ipynb"))
     nbformat.write(filled(ASSIGNMENT, {}), str(folder / "erin_v2.ipynb"))  # two files: ambiguous
     course = tmp / "course"
@@ -75,6 +76,9 @@ def test_every_id_is_reported_and_problems_are_named(graded_class):
     assert "needs attention: notes.ipynb: no learner id" in out
     assert "needs attention: erin: 2 files for one learner" in out
     assert "needs attention: dave: dave_lesson01.ipynb: invalid JSON" in out
+    assert "needs attention: README.txt: not a notebook (.txt); not graded" in out
+    # a quiet console: no library warnings an instructor cannot act on (SQLAlchemy's, nbgrader's)
+    assert "Warning" not in graded_class["result"].stderr, graded_class["result"].stderr
 
 
 def test_feedback_for_every_graded_learner_without_hidden_tests(graded_class):
@@ -110,6 +114,8 @@ def test_collect_reads_zips_and_submitted_trees(tmp_path):
         z.writestr("../evil_3.ipynb", "{}")
     found = collect(ASSIGNMENT, archive, workdir=tmp_path / "work")
     assert sorted(s.student for s in found.submissions) == ["alice", "bob"]
+    assert [who for who, _ in found.problems] == ["../evil_3.ipynb"]
+    assert "leads out of the archive's folder" in found.problems[0][1]
     assert all(s.path.is_relative_to(tmp_path / "work") for s in found.submissions)
 
     tree = tmp_path / "submitted"
