@@ -10,14 +10,17 @@ PYTEST_ARGS ?=
 # nbgrader shells out to `alembic` and kernels must come from this environment, not a user's.
 export PATH := $(BIN):$(PATH)
 export JUPYTER_PREFER_ENV_PATH := 1
+# The browser tests use Debian's Chromium: Playwright never downloads a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: setup lab test release record benchmark sweep clean
+.PHONY: setup system-packages lab test release record benchmark sweep clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 10) else "Python 3.10 or newer is needed; found " + sys.version.split()[0])'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "$(PYTHON) -m venv failed: on Debian run as root \`apt-get install python3-venv\`" >&2; exit 1; }
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (rnncourse)" >/dev/null
 	@touch $(STAMP)
@@ -28,7 +31,12 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: setup
 	$(BIN)/jupyter lab --ServerApp.root_dir=course $(ALLOW_ROOT) $(LAB_ARGS)
 
-test: setup
+# The system packages the tests need (Chromium, PostgreSQL's server): installed with apt as root,
+# otherwise one line that says what to run, before anything else is set up.
+system-packages:
+	@scripts/system-packages
+
+test: system-packages setup
 	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 release: setup

@@ -59,3 +59,40 @@ def test_readme_leads_with_the_two_commands_and_ci_runs_the_test_one():
     assert "make lab" in first_block and "make test" in first_block
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^\s*make test\b", ci, re.M), ".ci/run must run the README's `make test`"
+
+
+def test_make_test_checks_the_system_packages_before_anything_else():
+    """`make test` runs scripts/system-packages before it sets up the environment and before
+    pytest (so a machine without Chromium or PostgreSQL stops at once, not as test errors)."""
+    import subprocess
+
+    plan = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+    first = next(i for i, line in enumerate(plan) if "scripts/system-packages" in line)
+    later = [i for i, line in enumerate(plan) if "pip install" in line or "pytest" in line]
+    assert later and first < min(later), plan
+
+
+def test_missing_system_packages_stop_at_once_with_one_line():
+    """Without Chromium and without root (so nothing can be installed), the script exits 1 within
+    seconds with one line naming the command to run, and starts nothing."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    folder = tempfile.mkdtemp()           # readable by the unprivileged user below
+    os.chmod(folder, 0o755)
+    try:
+        script = shutil.copy(ROOT / "scripts" / "system-packages", folder)
+        command = [script]
+        if os.geteuid() == 0:             # run it as `nobody`: no apt, no install
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", script]
+        result = subprocess.run(command, env=dict(os.environ, CHROMIUM=f"{folder}/no-chromium"),
+                                capture_output=True, text=True, timeout=30)
+    finally:
+        shutil.rmtree(folder)
+    assert result.returncode == 1 and not result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "apt-get install" in lines[0] and "chromium" in lines[0], lines[0]
