@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from ..gradcheck import gradient_errors, numerical_gradients, relative_error
+from ..gradcheck import gradient_errors, numerical_gradients
 from ..recorded import case
 from .common import CheckFailure, call, close, expect_array, mismatch, passed, reproduces
 
@@ -243,7 +243,7 @@ def _layer(letter, level, H, D):
 def _diagnose_step(lstm_step, inputs, h_t, C_t, h_expected, C_expected):
     """Raise the most specific failure for a wrong lstm_step (its pieces are right)."""
     x_t, h_prev, C_prev, params = inputs["x_t"], inputs["h_prev"], inputs["C_prev"], inputs["params"]
-    (N, D), H = x_t.shape, h_prev.shape[1]
+    D, H = x_t.shape[1], h_prev.shape[1]
     if np.any(np.abs(h_t) > 1):
         raise CheckFailure("h_t has values beyond ±1, but o_t lies in (0, 1) and tanh in (-1, 1): "
                            "the tanh of the new cell state is missing from h_t (your hidden_state "
