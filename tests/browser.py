@@ -340,6 +340,7 @@ class LabPage:
         """Wait for a notebook opened by something else (a link in a panel) at `path`, then for
         its kernel, as open_notebook does."""
         self.wait_js(f"a notebook panel for {path}", APP_START, """(p) => {
+            if (!window.jupyterapp || !window.jupyterapp.shell) return false;   // (re)loading
             const w = [...window.jupyterapp.shell.widgets('main')].find(
                 w => w.context && w.context.path === p && w.sessionContext);
             if (!w) return false;

@@ -180,6 +180,17 @@ def test_learner_fetches_and_submits_in_assignment_list(lab_page, instructor, le
                 pass
         return link.is_visible()
 
+    # The Assignment List's links (a row's toggle, "#nbgrader-<course>-<assignment>", and a
+    # notebook's, "#") have click handlers (nbgrader 0.9.x) that do their job (toggle the row, run
+    # docmanager:open) but do not cancel the link: the browser also follows it, and JupyterLab's
+    # router took that change of URL for a navigation and reloaded the page. Seen: a notebook that
+    # never appeared (the page was loading again), and in one CI run a loop of a page load every
+    # 1.5 s for 180 s. The clicks are the learner's; only the links' default action is cancelled.
+    page.evaluate("""() => document.addEventListener('click', (e) => {
+        const link = e.target.closest && e.target.closest('#assignments a[href^="#"]');
+        if (link) e.preventDefault();
+    })""")
+
     wait_until(expanded, APP_START, f"the notebooks of {GRADED} listed under it",
                details=lambda: assignment_list_text(lab))
     link.click()
