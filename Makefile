@@ -1,5 +1,6 @@
 # make lab      set up (first time only) and open JupyterLab on course/
 # make test     set up (first time only) and run every test
+# make quick    the edit loop: the tests that need no nbgrader run, browser or database server
 # make release  regenerate course/ from solutions/ with nbgrader
 PYTHON ?= python3
 VENV ?= .venv
@@ -13,7 +14,7 @@ export JUPYTER_PREFER_ENV_PATH := 1
 # The browser tests use Debian's Chromium: Playwright never downloads a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: setup system-packages lab test release record benchmark sweep clean
+.PHONY: setup system-packages lab test quick release record benchmark sweep clean
 
 setup: $(STAMP)
 
@@ -38,6 +39,14 @@ system-packages:
 
 test: system-packages setup
 	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+
+# Left out of `make quick`: what runs nbgrader over classes of submissions, drives a browser,
+# starts a database server or executes whole lessons (`make test` runs them all).
+SLOW_TESTS := test_grading test_grade_command test_class_report test_hostile_submissions \
+	test_grade_postgres test_browser_lessons test_browser_nbgrader test_notebooks
+
+quick: setup
+	$(BIN)/python -m pytest -n auto $(foreach t,$(SLOW_TESTS),--ignore=tests/$(t).py) $(PYTEST_ARGS)
 
 release: setup
 	$(BIN)/python -m autograder.release

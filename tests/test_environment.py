@@ -96,3 +96,12 @@ def test_missing_system_packages_stop_at_once_with_one_line():
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "apt-get install" in lines[0] and "chromium" in lines[0], lines[0]
+
+
+def test_make_quick_leaves_out_only_test_files_that_exist():
+    """`make quick` ignores the slow test files by name: each name must be a file in tests/ (a
+    renamed file would otherwise slip into the quick loop unnoticed)."""
+    makefile = (ROOT / "Makefile").read_text()
+    names = re.search(r"^SLOW_TESTS := (.*?)(?<!\\)$", makefile, re.M | re.S).group(1)
+    names = names.replace("\\\n", " ").split()
+    assert names and all((ROOT / "tests" / f"{name}.py").is_file() for name in names), names
