@@ -42,7 +42,7 @@ test: system-packages setup
 
 # Left out of `make quick`: what runs nbgrader over classes of submissions, drives a browser,
 # starts a database server or executes whole lessons (`make test` runs them all).
-SLOW_TESTS := test_grading test_grade_command test_class_report test_hostile_submissions \
+SLOW_TESTS := test_grading test_grade_command test_canary test_class_report test_hostile_submissions \
 	test_grade_postgres test_browser_lessons test_browser_nbgrader test_notebooks
 
 quick: setup

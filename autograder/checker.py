@@ -4,28 +4,39 @@ the learner's kernel, and remember every verdict.
 `Checker` listens on an abstract unix socket with a random name and token (handed to the kernel
 in RNNCOURSE_CHECKER) in a thread of the grading process. A hidden test cell connects
 (`rnncourse.grading.hidden_check`) and says which check it runs; the checker runs the ordinary
-`autograder.hidden.check_against_reference` here, with a `RemoteFunction` in place of the
-learner's function: each call sends the case's inputs to the kernel and gets back the result as
-plain data. The reference never enters the kernel. Functions that the checked function may call
-(hidden.DEPENDS) are computed here with the reference when the kernel asks, for that check only.
+judge (`autograder.judge.judge`) here, with a `RemoteFunction` in place of the learner's
+function: each call sends the case's inputs, and the entry's policy, to the kernel and gets back
+the result as plain data (`rnncourse.protocol`). The reference never enters the kernel. Functions
+that the checked function may call (its entry's `depends`) are computed here with the reference
+when the kernel asks, for that check only.
 
 `verdicts` lists (cell index, name, passed, message); autograder/execute.py turns a test cell's
 missing or failed verdict into an error output, whatever the kernel printed.
+
+The same checker judges a solution notebook run by hand: its kernel starts
+
+    python -m autograder.checker serve
+
+which prints "checker ADDRESS" and serves until its standard input closes; `check(name, value)`
+judges a value of this process through a checker thread (the course's own tests use it).
 """
 import inspect
 import os
 import secrets
 import socket
+import sys
 import threading
 import time
 
 import numpy as np
 
-from rnncourse.grading import (ENVIRONMENT, decode, encode, global_random_state, receive, send,
-                               set_global_random_state)
+from rnncourse.grading import ENVIRONMENT, hidden_check
+from rnncourse.protocol import (decode, encode, global_random_state, receive, send,
+                                set_global_random_state)
 
-from . import hidden
-from .reference import REFERENCE
+from .graded import Failure
+from .judge import judge
+from .lessons import GRADED, REFERENCE
 
 CONNECTION_TIMEOUT = 600      # seconds a kernel may take to answer one call (cells time out first)
 
@@ -49,12 +60,12 @@ class RemoteFunction:
 
     def __init__(self, sock, name):
         self.sock, self.name = sock, name
-        self.allowed = set(hidden.DEPENDS.get(name, []))
+        self.allowed = set(GRADED[name].depends)
 
     def __call__(self, *args):
         send(self.sock, {"op": "call", "args": [encode(a) for a in args],
                          "deps": {dep: _parameters(REFERENCE[dep]) for dep in sorted(self.allowed)},
-                         "warnings_are_errors": self.name in hidden.NO_WARNINGS,
+                         "warnings_are_errors": GRADED[self.name].no_warnings,
                          "global_state": global_random_state()})
         while True:
             reply = receive(self.sock)
@@ -115,8 +126,19 @@ class Checker:
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._stopped = False
 
+    @property
+    def address(self):
+        """What a kernel needs to reach this checker: "socket name|token"."""
+        return f"{self.name}|{self.token}"
+
     def environment(self):
-        return {ENVIRONMENT: f"{self.name}|{self.token}"}
+        return {ENVIRONMENT: self.address}
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
 
     def start(self):
         self._sock.bind("\0" + self.name)
@@ -160,16 +182,39 @@ class Checker:
                 str(request.get("token")), self.token):
             return
         name = request.get("name")
-        if name not in REFERENCE:
+        if name not in GRADED:
             send(conn, {"op": "verdict", "passed": False, "message": f"no hidden test {name!r}"})
             return
         fn = RemoteFunction(conn, name) if request.get("callable") else decode(request["value"])
         started = time.perf_counter()
         try:
-            hidden.check_against_reference(name, fn)
-        except hidden.HiddenTestFailure as failure:
+            judge(name, fn)
+        except Failure as failure:
             self._record(name, False, str(failure))
             send(conn, {"op": "verdict", "passed": False, "message": str(failure)})
             return
         self._record(name, True, f"passed in {time.perf_counter() - started:.2f} s")
         send(conn, {"op": "verdict", "passed": True, "message": ""})
+
+
+def check(name, value):
+    """Judge `value` (a function or value of this process) as the hidden test `name` does, by the
+    one path there is: the kernel side (`rnncourse.grading.hidden_check`) here, talking to a
+    checker thread over its socket. Raises rnncourse.grading.HiddenTestFailure on a miss."""
+    with Checker() as checker:
+        hidden_check(name, value, address=checker.address)
+
+
+def serve():
+    """`python -m autograder.checker serve`: a checker for one kernel (a solution notebook run by
+    hand); prints its address, serves until standard input closes."""
+    with Checker() as checker:
+        print(f"checker {checker.address}", flush=True)
+        sys.stdin.read()
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["serve"]:
+        sys.exit("usage: python -m autograder.checker serve")
+    sys.exit(serve())

@@ -32,7 +32,8 @@ from traitlets import Bool, Integer, List, Unicode, default
 
 from . import zygote
 from .checker import Checker
-from .sandbox import ROOT, available
+from .paths import CPU_SECONDS, FILE_MB, MEMORY_MB, PROCESSES, ROOT, TMP_MB
+from .sandbox import available
 
 HIDDEN_CALL = re.compile(r"hidden_check\(\s*[\"'](\w+)[\"']")
 TRUNCATED = "output truncated by the grader"
@@ -42,11 +43,14 @@ class SandboxKernelManager(AsyncKernelManager):
     """A kernel manager whose kernels start inside the sandbox (see autograder/sandbox.py)."""
 
     enabled = Bool(True, help="Sandbox the kernel (needs root; off: a plain kernel)").tag(config=True)
-    memory_mb = Integer(3072, help="Address-space limit of the kernel, MiB").tag(config=True)
-    cpu_seconds = Integer(600, help="CPU-time limit of the kernel, seconds").tag(config=True)
-    file_mb = Integer(64, help="Largest file the kernel may write, MiB").tag(config=True)
-    tmp_mb = Integer(256, help="Size of the private /tmp, MiB").tag(config=True)
-    processes = Integer(64, help="Processes and threads of the kernel's user").tag(config=True)
+    memory_mb = Integer(MEMORY_MB, help="Address-space limit of the kernel, MiB"
+                        ).tag(config=True)
+    cpu_seconds = Integer(CPU_SECONDS, help="CPU-time limit of the kernel, seconds"
+                          ).tag(config=True)
+    file_mb = Integer(FILE_MB, help="Largest file the kernel may write, MiB").tag(config=True)
+    tmp_mb = Integer(TMP_MB, help="Size of the private /tmp, MiB").tag(config=True)
+    processes = Integer(PROCESSES, help="Processes and threads of the kernel's user"
+                        ).tag(config=True)
     hide = List(Unicode(), help="More folders to cover (the course root is always covered)"
                 ).tag(config=True)
     workdir = Unicode("", help="The notebook's folder (set by the Execute preprocessor)")

@@ -10,7 +10,7 @@ import re
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import List, Unicode
 
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+from .paths import ANSI
 
 
 def region_lines(source, begin, end):
@@ -37,7 +37,8 @@ class HideHiddenTracebacks(NbGraderPreprocessor):
     end_test_delimeter = Unicode("END HIDDEN TESTS").tag(config=True)
     # the grading package, and the learner package's side of the hidden tests (the frame that
     # raises the checker's verdict)
-    grading_paths = List(Unicode(), ["autograder/", "rnncourse/grading.py"]).tag(config=True)
+    grading_paths = List(Unicode(), [
+        "autograder/", "rnncourse/grading.py", "rnncourse/protocol.py"]).tag(config=True)
 
     def _grading_frame(self, entry):
         text = ANSI.sub("", entry).replace("\\", "/")

@@ -6,11 +6,16 @@ Layout (all paths relative to the repository root):
   autograder/submitted/, autograded/, feedback/, gradebook.db   created on demand, git-ignored
 """
 import os
+import runpy
 
 c = get_config()  # noqa: F821
 
-_here = os.path.dirname(os.path.abspath(__file__))
-_root = os.path.dirname(_here)
+# The repository's root and the grading limits, from autograder/paths.py beside this file, read by
+# its location rather than imported: an `autograder` found elsewhere on sys.path (another
+# checkout), or none, must not change or lose this configuration (nbgrader only logs an error in
+# a config file and goes on without it).
+_paths = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "paths.py"))
+_root = str(_paths["ROOT"])
 
 c.CourseDirectory.root = _root
 c.CourseDirectory.source_directory = "solutions"
@@ -18,7 +23,7 @@ c.CourseDirectory.release_directory = "course"
 c.CourseDirectory.submitted_directory = os.path.join("autograder", "submitted")
 c.CourseDirectory.autograded_directory = os.path.join("autograder", "autograded")
 c.CourseDirectory.feedback_directory = os.path.join("autograder", "feedback")
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_here, "gradebook.db")
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_root, "autograder", "gradebook.db")
 
 # Per-cell limit while autograding; a cell that runs longer becomes an error output and grading
 # goes on with the next cell (and the next learner).
@@ -57,5 +62,5 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-c.SandboxKernelManager.memory_mb = 3072     # per kernel (address space)
-c.SandboxKernelManager.cpu_seconds = 600    # per notebook
+c.SandboxKernelManager.memory_mb = _paths["MEMORY_MB"]       # per kernel (address space)
+c.SandboxKernelManager.cpu_seconds = _paths["CPU_SECONDS"]   # per notebook

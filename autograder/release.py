@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+from .paths import ROOT  # the course repository (many tests import it from here)
 
 
 def assignments(source=ROOT / "solutions"):

@@ -24,7 +24,8 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from rnncourse.plots import OKABE_ITO, new_figure
 
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+from .notebooks import notebook_name
+from .paths import ANSI
 NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 TEST_PREFIX = "test_"
 FULL = 1e-9                     # a test has full points when score >= max_score - FULL
@@ -128,7 +129,37 @@ def summarise(assignment, db_url, autograded_dir, problems=()):
     attention [(who, reason)]: `problems` as given, then submissions whose autograded notebook
     is missing or unreadable, or which scored 0 with an error in every test cell.
     """
-    autograded_dir = pathlib.Path(autograded_dir)
+    book = _read_gradebook(assignment, db_url)
+    learners = sorted(book["scores"])
+    seen = _read_notebooks(assignment, pathlib.Path(autograded_dir), book["scores"], problems)
+    grades = book["grades"]
+    tests = seen["order"] + sorted({t for g in grades.values() for t in g} - set(seen["order"]))
+    passed = {t: [s for s in learners if t in grades[s] and
+                  grades[s][t][0] >= grades[s][t][1] - FULL] for t in tests}
+    known = [r for r in seen["runtimes"].values() if r is not None]
+    return {
+        "assignment": assignment,
+        "max_score": book["max_score"],
+        "learners": learners,
+        "scores": {s: book["scores"][s] for s in learners},
+        "histogram": _histogram(book["scores"].values(), book["max_score"]),
+        "tests": tests,
+        "test_max": _test_max(grades),
+        "passed": passed,
+        "pass_rate": {t: (len(passed[t]) / len(learners) if learners else 0.0) for t in tests},
+        "messages": seen["messages"],
+        "failures": {t: _failures(t, learners, passed[t], seen["messages"]) for t in tests},
+        "runtimes": seen["runtimes"],
+        "median_runtime": statistics.median(known) if known else None,
+        "manual_pending": book["pending"],
+        "manual_pending_learners": sorted(book["pending_learners"]),
+        "attention": seen["attention"],
+    }
+
+
+def _read_gradebook(assignment, db_url):
+    """From the gradebook: max_score; scores {learner: total}; grades {learner: {test: (score,
+    points)}}; pending (grades waiting for a human grader) and pending_learners."""
     scores, grades, pending, pending_learners = {}, {}, 0, []
     max_score = 0.0
     with Gradebook(db_url) as gb:
@@ -152,64 +183,53 @@ def summarise(assignment, db_url, autograded_dir, problems=()):
             pending += waiting
             if waiting:
                 pending_learners.append(student)
-    learners = sorted(scores)
+    return {"max_score": max_score, "scores": scores, "grades": grades, "pending": pending,
+            "pending_learners": pending_learners}
 
+
+def _read_notebooks(assignment, autograded_dir, scores, problems):
+    """From every learner's autograded notebook: order (test names, notebook order); messages
+    {learner: {test: failure message}}; runtimes {learner: seconds or None}; attention:
+    `problems`, then the notebooks missing or unreadable, and every test failed with score 0."""
     order, messages, runtimes, attention = [], {}, {}, [tuple(p) for p in problems]
-    for student in learners:
-        path = autograded_dir / student / assignment / f"{assignment}.ipynb"
+    for student in sorted(scores):
+        path = autograded_dir / student / assignment / notebook_name(assignment)
+        messages[student], runtimes[student] = {}, None
         if not path.exists():
             if not any(who == student for who, _ in attention):     # no reason given yet
                 attention.append((student, f"autograded notebook missing ({path.name} not in "
                                            f"{path.parent})"))
-            messages[student], runtimes[student] = {}, None
             continue
         try:
             cells, found, seconds = read_autograded(path)
         except Exception as err:                        # noqa: BLE001 - reported, not raised
             attention.append((student, f"autograded notebook unreadable: "
                                        f"{type(err).__name__}: {err}"))
-            messages[student], runtimes[student] = {}, None
             continue
         order += [name for name in cells if name not in order]
         messages[student] = {t: m for t, m in found.items() if m is not None}
         runtimes[student] = seconds
         if cells and scores[student] == 0 and all(found[t] is not None for t in cells):
             attention.append((student, f"every test failed: {found[cells[0]]}"))
+    return {"order": order, "messages": messages, "runtimes": runtimes, "attention": attention}
 
-    tests = order + sorted({t for g in grades.values() for t in g} - set(order))
+
+def _test_max(grades):
+    """{test: points}, from the first learner's grades that have the test."""
     test_max = {}
     for g in grades.values():
         for t, (_, top) in g.items():
             test_max.setdefault(t, top)
-    passed = {t: [s for s in learners if t in grades[s] and
-                  grades[s][t][0] >= grades[s][t][1] - FULL] for t in tests}
-    failures = {}
-    for t in tests:
-        failed = [s for s in learners if s not in passed[t]]
-        message, count = _most_common([messages[s][t] for s in failed if t in messages[s]])
-        who = [s for s in failed if message is not None and t in messages[s] and
-               NUMBER.sub("#", messages[s][t]) == NUMBER.sub("#", message)]
-        failures[t] = {"failed": len(failed), "message": message, "count": count,
-                       "learners": who}
-    known = [r for r in runtimes.values() if r is not None]
-    return {
-        "assignment": assignment,
-        "max_score": max_score,
-        "learners": learners,
-        "scores": {s: scores[s] for s in learners},
-        "histogram": _histogram(scores.values(), max_score),
-        "tests": tests,
-        "test_max": test_max,
-        "passed": passed,
-        "pass_rate": {t: (len(passed[t]) / len(learners) if learners else 0.0) for t in tests},
-        "messages": messages,
-        "failures": failures,
-        "runtimes": runtimes,
-        "median_runtime": statistics.median(known) if known else None,
-        "manual_pending": pending,
-        "manual_pending_learners": sorted(pending_learners),
-        "attention": attention,
-    }
+    return test_max
+
+
+def _failures(test, learners, passed, messages):
+    """{failed, message, count, learners} of one test (see `summarise`)."""
+    failed = [s for s in learners if s not in passed]
+    message, count = _most_common([messages[s][test] for s in failed if test in messages[s]])
+    who = [s for s in failed if message is not None and test in messages[s] and
+           NUMBER.sub("#", messages[s][test]) == NUMBER.sub("#", message)]
+    return {"failed": len(failed), "message": message, "count": count, "learners": who}
 
 
 # --------------------------------------------------------------------------------------------
@@ -342,78 +362,103 @@ def _seconds(value):
 
 
 def render(summary, title=None):
-    """The report's HTML for a `summarise` dict."""
-    learners, tests = summary["learners"], summary["tests"]
+    """The report's HTML for a `summarise` dict: a heading, then one section per part."""
     title = title or f"Class report: {summary['assignment']}"
+    parts = _heading(summary, title)
+    for section in SECTIONS:
+        parts += section(summary)
+    parts += ["</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+def _heading(summary, title):
+    """The document's head and its first paragraph: how many, mean and median, when."""
     scores = list(summary["scores"].values())
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    parts = [
+    return [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         f"<title>{_e(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
         f"<h1>{_e(title)}</h1>",
-        f"<p>{len(learners)} graded submissions of <code>{_e(summary['assignment'])}</code>"
+        f"<p>{len(summary['learners'])} graded submissions of "
+        f"<code>{_e(summary['assignment'])}</code>"
         + (f", mean score {statistics.mean(scores):.2f} and median "
            f"{statistics.median(scores):g} out of {summary['max_score']:g}" if scores else "")
         + f"; needing attention: {len(summary['attention'])}. Written {_e(stamp)}.</p>",
     ]
 
-    parts += ["<h2>Score distribution</h2>",
-              "<p class=\"what\">How many submissions reached each total score.</p>",
-              _img(plot_scores(summary), "histogram of total scores")]
 
-    parts += ["<h2>Pass rate per test</h2>",
-              "<p class=\"what\">The share of submissions with full points on each test.</p>",
-              _img(plot_pass_rates(summary), "pass rate per test")]
-    parts += ["<h2>Most common failures</h2>",
-              "<p class=\"what\">For each test, how many submissions lost points, the failure "
-              "message seen most often (messages differing only in numbers count as one) and "
-              "who got it.</p>"]
+def _section(heading, what):
+    return [f"<h2>{heading}</h2>", f"<p class=\"what\">{what}</p>"]
+
+
+def _score_distribution(summary):
+    return _section("Score distribution", "How many submissions reached each total score.") + [
+        _img(plot_scores(summary), "histogram of total scores")]
+
+
+def _pass_rates(summary):
+    return _section("Pass rate per test",
+                    "The share of submissions with full points on each test.") + [
+        _img(plot_pass_rates(summary), "pass rate per test")]
+
+
+def _common_failures(summary):
     rows = []
-    for t in tests:
+    for t in summary["tests"]:
         f = summary["failures"][t]
         message = (f"<code>{_e(f['message'])}</code>" if f["message"] is not None
                    else ("—" if not f["failed"] else "no error message recorded"))
         rows.append([f"<code>{_e(t)}</code>", f"{summary['test_max'].get(t, 0):g}",
-                     f"{f['failed']} / {len(learners)}", message,
+                     f"{f['failed']} / {len(summary['learners'])}", message,
                      str(f["count"]) if f["message"] is not None else "—",
                      _e(", ".join(f["learners"])) or "—"])
-    parts.append(_table(["test", "points", "failed", "most common message", "how many",
-                         "learners"], rows, numeric=(1, 2, 4)))
+    return _section("Most common failures",
+                    "For each test, how many submissions lost points, the failure message seen "
+                    "most often (messages differing only in numbers count as one) and who got "
+                    "it.") + [
+        _table(["test", "points", "failed", "most common message", "how many", "learners"],
+               rows, numeric=(1, 2, 4))]
 
+
+def _runtime(summary):
     known = [r for r in summary["runtimes"].values() if r is not None]
     median = summary["median_runtime"]
-    parts += ["<h2>Runtime</h2>",
-              "<p class=\"what\">Seconds each submission took to run under the autograder, from "
-              "its first cell's start to its last cell's reply; the dashed line is the median"
-              + (f" ({median:.1f} s, longest {max(known):.1f} s)" if known else "")
-              + ".</p>",
-              _img(plot_runtimes(summary), "runtime per submission")]
+    return _section("Runtime",
+                    "Seconds each submission took to run under the autograder, from its first "
+                    "cell's start to its last cell's reply; the dashed line is the median"
+                    + (f" ({median:.1f} s, longest {max(known):.1f} s)" if known else "")
+                    + ".") + [
+        _img(plot_runtimes(summary), "runtime per submission")]
 
+
+def _manual_grading(summary):
     pending = summary["manual_pending"]
     who = summary["manual_pending_learners"]
-    parts += ["<h2>Manual grading</h2>",
-              "<p class=\"what\">Cells still waiting for a human grader (written answers, or "
-              "grades to review after a regrade).</p>",
-              f"<p class=\"{'warn' if pending else 'ok'}\"><strong>{pending}</strong> "
-              f"{'cell' if pending == 1 else 'cells'} pending"
-              + (f" in {len(who)} submissions: {_e(', '.join(who))}" if who else "") + ".</p>"]
+    return _section("Manual grading",
+                    "Cells still waiting for a human grader (written answers, or grades to "
+                    "review after a regrade).") + [
+        f"<p class=\"{'warn' if pending else 'ok'}\"><strong>{pending}</strong> "
+        f"{'cell' if pending == 1 else 'cells'} pending"
+        + (f" in {len(who)} submissions: {_e(', '.join(who))}" if who else "") + ".</p>"]
 
-    parts += ["<h2>Needs attention</h2>",
-              "<p class=\"what\">Submissions that were not graded, whose graded notebook is "
-              "missing, or where every test failed: check these by hand.</p>"]
+
+def _attention(summary):
+    parts = _section("Needs attention",
+                     "Submissions that were not graded, whose graded notebook is missing, or "
+                     "where every test failed: check these by hand.")
     if summary["attention"]:
         parts.append(_table(["learner or file", "reason"],
                             [[_e(w), _e(r)] for w, r in summary["attention"]]))
     else:
         parts.append('<p class="ok">Nothing: every submission was graded.</p>')
+    return parts
 
-    parts += ["<h2>All submissions</h2>",
-              "<p class=\"what\">Each learner's score, runtime, and the tests without full "
-              "points with their failure messages.</p>"]
+
+def _all_submissions(summary):
     rows = []
-    for s in learners:
+    for s in summary["learners"]:
         failed = []
-        for t in tests:
+        for t in summary["tests"]:
             if s in summary["passed"][t]:
                 continue
             message = summary["messages"].get(s, {}).get(t)
@@ -421,10 +466,15 @@ def render(summary, title=None):
                           + (f": <span class=\"msg\">{_e(message)}</span>" if message else ""))
         rows.append([_e(s), f"{summary['scores'][s]:g} / {summary['max_score']:g}",
                      _seconds(summary["runtimes"].get(s)), "<br>".join(failed) or "—"])
-    parts.append(_table(["learner", "score", "runtime (s)", "tests failed"], rows,
-                        numeric=(1, 2)))
-    parts += ["</body>", "</html>", ""]
-    return "\n".join(parts)
+    return _section("All submissions",
+                    "Each learner's score, runtime, and the tests without full points with their "
+                    "failure messages.") + [
+        _table(["learner", "score", "runtime (s)", "tests failed"], rows, numeric=(1, 2))]
+
+
+# the report's sections, in order
+SECTIONS = (_score_distribution, _pass_rates, _common_failures, _runtime, _manual_grading,
+            _attention, _all_submissions)
 
 
 def write_report(path, assignment, db_url, autograded_dir, problems=(), title=None):

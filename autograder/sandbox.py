@@ -28,7 +28,7 @@ import pathlib
 import resource
 import sys
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+from .paths import CPU_SECONDS, FILE_MB, MEMORY_MB, PROCESSES, ROOT, TMP_MB
 
 CLONE_NEWNS = 0x00020000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
@@ -155,11 +155,11 @@ def command_line():
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--hide", action="append", default=[])
-    parser.add_argument("--memory-mb", type=int, default=3072)
-    parser.add_argument("--cpu-seconds", type=int, default=600)
-    parser.add_argument("--file-mb", type=int, default=64)
-    parser.add_argument("--tmp-mb", type=int, default=256)
-    parser.add_argument("--processes", type=int, default=64)
+    parser.add_argument("--memory-mb", type=int, default=MEMORY_MB)
+    parser.add_argument("--cpu-seconds", type=int, default=CPU_SECONDS)
+    parser.add_argument("--file-mb", type=int, default=FILE_MB)
+    parser.add_argument("--tmp-mb", type=int, default=TMP_MB)
+    parser.add_argument("--processes", type=int, default=PROCESSES)
     parser.add_argument("--uid", type=int, default=None)
     parser.add_argument("command", nargs=argparse.REMAINDER)
     return parser

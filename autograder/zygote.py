@@ -16,23 +16,24 @@ The forked child reads its request itself (the zygote never reads what it forks 
 child holds another learner's request), then takes the same steps as `python -m
 autograder.sandbox` (autograder/sandbox.py: a private view of the file system, rlimits, a user id
 of its own) and runs ipykernel in-process where the sandbox would exec a new interpreter.
-Isolation is the sandbox's: the zygote holds no course content (from the repository it imports
-only this module and autograder/sandbox.py, which the child drops), each kernel is a fresh fork,
+Isolation is the sandbox's: the zygote holds no course content (of the grading side it imports
+only this module and autograder/sandbox.py, which the child drops; the learner package, which
+every kernel may import, is preloaded, and its wire protocol frames the launcher's request),
+each kernel is a fresh fork,
 and nothing passes from one kernel to the next. numpy's global random state is re-seeded in each
 child (Python's `random` re-seeds itself after a fork).
 
 A kernel command that is not this interpreter's ipykernel, or a zygote that cannot be reached,
 falls back to the plain sandbox (the launcher execs `python -m autograder.sandbox`).
 """
-import json
 import os
 import select
 import signal
 import socket
-import struct
 import sys
 
-HEADER = struct.Struct("!I")          # length of the JSON request that follows
+from rnncourse.protocol import HEADER, pack, receive
+
 RELAYED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
            signal.SIGUSR2)
 # imported once in the zygote: what a grading kernel and the lessons' first cells import
@@ -230,17 +231,12 @@ def _fork(listener, kernels, base_path, preset):
 
 
 def _receive(conn):
+    """The launcher's request (framed by rnncourse.protocol) and its standard streams, passed
+    along with the message's first bytes."""
     data, fds, _, _ = socket.recv_fds(conn, HEADER.size, 3)
-    while len(data) < HEADER.size:
-        data += conn.recv(HEADER.size - len(data))
-    (size,) = HEADER.unpack(data)
-    payload = b""
-    while len(payload) < size:
-        chunk = conn.recv(size - len(payload))
-        if not chunk:
-            raise EOFError("the launcher went away")
-        payload += chunk
-    return json.loads(payload), fds
+    if not data:
+        raise EOFError("the launcher went away")
+    return receive(conn, received=data), fds
 
 
 def _child(conn, ready_w, inherited, base_path, preset):
@@ -311,9 +307,9 @@ def launch(path, pid_file, argv):
         sock.connect(path)
     except OSError:
         os.execv(sys.executable, [sys.executable, "-m", "autograder.sandbox", *argv])
-    payload = json.dumps({"argv": argv, "env": dict(os.environ)}).encode()
-    socket.send_fds(sock, [HEADER.pack(len(payload))], [0, 1, 2])
-    sock.sendall(payload)
+    message = pack({"argv": argv, "env": dict(os.environ)})
+    socket.send_fds(sock, [message[:HEADER.size]], [0, 1, 2])
+    sock.sendall(message[HEADER.size:])
 
     def relay(signum, frame):
         try:

@@ -13,14 +13,16 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
 
 from nbclient import NotebookClient  # noqa: E402
 
-from coursekit import (ASSIGNMENTS, Course, copy_supporting_files, filled,  # noqa: E402
-                       solution_notebook, solutions)
+from autograder.course import Course  # noqa: E402
+from autograder.notebooks import (copy_supporting_files, filled, solution_notebook,  # noqa: E402
+                                  solutions)
+from autograder.release import assignments  # noqa: E402
 
 
 def lesson_execution(assignment):
@@ -37,13 +39,17 @@ def lesson_execution(assignment):
 def autograde_per_submission(assignment, count):
     """(seconds for one nbgrader autograde run of `count` correct submissions, per submission)."""
     with tempfile.TemporaryDirectory() as tmp:
-        course = Course(tmp)
-        course.generate(assignment)
+        # a throw-away course: the course's configuration with only the root and gradebook moved
+        course = Course(pathlib.Path(tmp) / "course", f"sqlite:///{tmp}/gradebook.db")
+        result = course.run("generate_assignment", assignment, "--force")
+        if result.returncode != 0:
+            raise SystemExit(f"nbgrader generate_assignment {assignment} failed:\n"
+                             f"{result.stdout}\n{result.stderr}")
         nb = filled(assignment, solutions(assignment))
         for i in range(count):
             course.submit(assignment, f"learner{i:03d}", nb)
         start = time.perf_counter()
-        course.autograde(assignment)
+        course.run("autograde", assignment, "--force")
         total = time.perf_counter() - start
         return total, total / count
 
@@ -51,7 +57,7 @@ def autograde_per_submission(assignment, count):
 def explorers():
     """{name: (explorer, {control: two values far apart})}, the reference functions standing in
     for the learner's (worst cases: the gradient explorer at T = 100)."""
-    from autograder.reference import REFERENCE as R
+    from autograder.lessons import REFERENCE as R
     from rnncourse.explore import (CarouselExplorer, FirstMarkerExplorer, GateExplorer,
                                    GradientExplorer, MemoryExplorer, TruncationExplorer,
                                    load_checkpoints)
@@ -102,7 +108,7 @@ def explorer_updates(updates):
 
 def experiment_runs():
     """[(label, seconds, test loss)] for each training run of lesson 03's experiment."""
-    from autograder.reference import REFERENCE as R
+    from autograder.lessons import REFERENCE as R
     from rnncourse.experiments import lesson_runs
 
     start = time.perf_counter()
@@ -119,7 +125,7 @@ def main():
                         help="only the explorers and the experiment (seconds, not minutes)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    for assignment in [] if args.skip_grading else ASSIGNMENTS:
+    for assignment in [] if args.skip_grading else assignments():
         print(f"{assignment}: lesson execution {lesson_execution(assignment):.2f} s")
         total, each = autograde_per_submission(assignment, args.submissions)
         print(f"{assignment}: nbgrader autograde of {args.submissions} submissions {total:.1f} s, "

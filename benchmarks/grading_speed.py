@@ -6,9 +6,10 @@ costs per run and per submission. Numbers only, except the score check (exit 1 i
                                        [--also-cold]
 
 The class (seeded, so every run grades the same notebooks): correct answers, answers with one or
-two typical mistakes from tests/lessons (MISTAKES), and broken files (invalid JSON, an empty
-file). Stock: per assignment a fresh course (tests/coursekit.Course), `generate_assignment`, all
-learners copied into submitted/, then `nbgrader autograde A --force` and `nbgrader
+two graded functions left as handed out (`raise NotImplementedError()`), and broken files
+(invalid JSON, an empty file). Stock: per assignment a fresh course (autograder.course.Course:
+the course's configuration with only the root and the gradebook moved), `generate_assignment`,
+all learners copied into submitted/, then `nbgrader autograde A --force` and `nbgrader
 generate_feedback A --force` (timed). New: `python -m autograder grade A <submitted tree> --jobs N
 --root <tmp> --db-url sqlite:///<tmp>/gradebook.db` (feedback and CSV included, timed from process
 start to exit); it runs through a two-line launcher that only records grade()'s phase times.
@@ -34,7 +35,6 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
@@ -42,13 +42,15 @@ os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["
 import nbformat  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
-from autograder.release import nbgrader_env  # noqa: E402
-from coursekit import ASSIGNMENTS, Course, filled, notebook_name, solutions  # noqa: E402
-from lessons import load  # noqa: E402
+from autograder.course import Course  # noqa: E402
+from autograder.notebooks import filled, notebook_name, solution_notebook, solutions  # noqa: E402
+from autograder.release import assignments, nbgrader_env  # noqa: E402
+
+ASSIGNMENTS = assignments()
 
 # Kinds of submission, cycled then shuffled: the first five hold one of each.
-PATTERN = ["correct", "one_mistake", "two_mistakes", "invalid_json", "empty_file",
-           "correct", "one_mistake", "correct", "one_mistake", "correct"]
+PATTERN = ["correct", "one_blank", "two_blanks", "invalid_json", "empty_file",
+           "correct", "one_blank", "correct", "one_blank", "correct"]
 BROKEN = {"invalid_json", "empty_file"}
 
 # `python -m autograder grade ...` plus a record of grade()'s phase times in $GRADE_TIMES.
@@ -67,19 +69,16 @@ sys.exit(main())
 
 
 def synthetic_class(assignment, learners, seed):
-    """[(learner id, kind, what)], what: the mistakes or the broken file's content; seeded."""
+    """[(learner id, kind, what)], what: the graded functions left blank, if any; seeded."""
     rng = random.Random(f"{seed}-{assignment}")
     kinds = [PATTERN[i % len(PATTERN)] for i in range(learners)]
     rng.shuffle(kinds)
-    mistakes = load(assignment).MISTAKES
+    graded = sorted(solutions(assignment))
     out = []
     for i, kind in enumerate(kinds):
         student = f"learner{i:03d}"
-        if kind in ("one_mistake", "two_mistakes"):
-            names = rng.sample(sorted(mistakes), min(len(mistakes), 1 if kind == "one_mistake" else 2))
-            what = {name: rng.choice(sorted(mistakes[name])) for name in names}
-        else:
-            what = None
+        blanks = {"one_blank": 1, "two_blanks": 2}.get(kind, 0)
+        what = rng.sample(graded, min(len(graded), blanks)) if blanks else None
         out.append((student, kind, what))
     return out
 
@@ -92,10 +91,8 @@ def write_submission(folder, assignment, kind, what):
     elif kind == "empty_file":
         path.write_text("")
     else:
-        answers = dict(solutions(assignment))
-        mistakes = load(assignment).MISTAKES
-        for name, label in (what or {}).items():
-            answers[name] = mistakes[name][label]
+        answers = {name: source for name, source in solutions(assignment).items()
+                   if name not in (what or ())}
         nbformat.write(filled(assignment, answers), str(path))
 
 
@@ -104,24 +101,34 @@ def scores(db_url, assignment):
         return {s.student.id: s.score for s in gb.assignment_submissions(assignment)}
 
 
+def scratch_course(folder, assignment):
+    """A throw-away nbgrader course in `folder` with `assignment` generated (and registered in
+    its own gradebook): the course's configuration with only the root and the gradebook moved."""
+    course = Course(pathlib.Path(folder) / "course", f"sqlite:///{folder}/gradebook.db")
+    result = course.run("generate_assignment", assignment, "--force")
+    if result.returncode != 0:
+        raise SystemExit(f"nbgrader generate_assignment {assignment} failed:\n"
+                         f"{result.stdout}\n{result.stderr}")
+    return course
+
+
 def stock(assignment, klass, tmp):
     """Serial stock nbgrader: ({generate, autograde, feedback: seconds, html: feedback files,
     failed: learners nbgrader could not grade}, scores)."""
-    course = Course(tmp / "stock")
     t0 = time.perf_counter()
-    course.generate(assignment)
+    course = scratch_course(tmp / "stock", assignment)
     t1 = time.perf_counter()
     for student, kind, what in klass:
-        write_submission(course.root / "autograder" / "submitted" / student / assignment,
+        write_submission(course.folder("submitted") / student / assignment,
                          assignment, kind, what)
     t2 = time.perf_counter()
-    result = course.autograde(assignment)       # exits 1: the broken files
+    result = course.run("autograde", assignment, "--force")     # exits 1: the broken files
     t3 = time.perf_counter()
     failed = set(re.findall(r"error processing assignment '[^']*' for student '([^']*)'",
                             result.stdout + result.stderr))
-    course.nbgrader("generate_feedback", assignment, "--force", check=False)
+    course.run("generate_feedback", assignment, "--force")
     t4 = time.perf_counter()
-    html = len(list((course.root / "autograder" / "feedback").glob(f"*/{assignment}/*.html")))
+    html = len(list(course.folder("feedback").glob(f"*/{assignment}/*.html")))
     return {"generate": t1 - t0, "autograde": t3 - t2, "feedback": t4 - t3, "html": html,
             "failed": failed}, scores(course.db_url, assignment)
 
@@ -211,11 +218,10 @@ def nbgrader_startup(repeats):
 def single_autograde(assignment, tmp):
     """Seconds of `nbgrader autograde` of one trivial submission (the release notebook as
     handed out, nothing answered)."""
-    course = Course(tmp)
-    course.generate(assignment)
+    course = scratch_course(tmp, assignment)
     course.submit(assignment, "solo", filled(assignment, {}))
     start = time.perf_counter()
-    course.autograde(assignment)
+    course.run("autograde", assignment, "--force")
     return time.perf_counter() - start
 
 
@@ -296,8 +302,6 @@ def main():
 
     first = args.assignments[0]
     print(f"\nfixed costs (load average {load_average()}):")
-    from coursekit import solution_notebook
-
     cell = next(c.source for c in solution_notebook(first).cells if c.cell_type == "code")
     for sandbox, warm, how in ((False, False, "plain"), (True, False, "in the sandbox"),
                                (True, True, "in the sandbox, forked from the zygote")):

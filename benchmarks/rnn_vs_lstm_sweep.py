@@ -54,7 +54,7 @@ CHECKPOINTS = LESSON / "checkpoints.npz"
 CHECKPOINT_LENGTHS = (25, 50, 100, 200)
 CHECKPOINT_UPDATES = (0, 250, 500, 1000)
 CHECKPOINT_MODELS = ("rnn", "lstm")
-DEFAULT_GENERATOR = "autograder.reference.rnn_vs_lstm:adding_problem"
+DEFAULT_GENERATOR = "autograder.lessons.rnn_vs_lstm:adding_problem"
 
 
 def load_generator(spec):

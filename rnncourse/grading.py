@@ -5,132 +5,42 @@ Hidden test cells (in the instructor's notebooks only) say::
     from rnncourse.grading import hidden_check
     hidden_check("rnn_step", rnn_step)
 
-While the course's autograder runs a notebook (`autograder/execute.py`), the learner's kernel runs
-in a sandbox that cannot read the reference implementation, and the comparison happens outside it:
-the environment variable RNNCOURSE_CHECKER names a socket of the grading process (the checker,
-`autograder/checker.py`). The checker sends the inputs of each hidden case; this module calls the
-learner's function on them and sends back what it returned, as plain numbers (`encode`), never as
-Python objects; the checker compares them with the reference and keeps the verdict. Whatever the
-learner's code does inside the kernel (patching numpy, this module or the course's checks,
-returning objects with a custom __eq__), the points come from the checker's own verdicts.
+There is one way a hidden test is judged: by the grader's checker (`autograder/checker.py`), in a
+process of its own, over a socket; the reference never enters this process. The environment
+variable RNNCOURSE_CHECKER names the checker's socket: while the course's autograder runs a
+notebook (`autograder/execute.py`), the learner's kernel runs in a sandbox that cannot read the
+reference implementation, and the checker runs in the grading process. Without it (an instructor
+running a solution notebook by hand) this module starts a checker of its own, `python -m
+autograder.checker serve`, once per kernel, from the course repository the notebook is in.
 
-Without RNNCOURSE_CHECKER (an instructor running a solution notebook by hand) the check runs in
-this process with the reference from the repository's `autograder` package.
+The checker sends the inputs of each hidden case; this module calls the learner's function on
+them, with the checker's policy (the reference in place of the graded functions it may call; a
+warning as an error where the test says so), and sends back what it returned, as plain data
+(`rnncourse.protocol`), never as Python objects. Whatever the learner's code does inside the
+kernel (patching numpy, this module or the course's checks, returning objects with a custom
+__eq__), the points come from the checker's own verdicts.
 
-This module holds no answers: no reference code, no expected values.
+This module holds no answers (no reference code, no expected values) and never imports the
+grader.
 """
-import base64
 import contextlib
 import inspect
-import io
-import json
 import os
+import pathlib
 import socket
-import struct
+import subprocess
+import sys
+import tempfile
 import warnings
 
-import numpy as np
+from .protocol import (decode, encode, global_random_state, receive, send,
+                       set_global_random_state)
 
 ENVIRONMENT = "RNNCOURSE_CHECKER"
 
 
 class HiddenTestFailure(AssertionError):
     """A hidden test failed; the message names the case, not the hidden code."""
-
-
-# ----------------------------------------------------------------- plain-data codec (both sides)
-
-def _array_bytes(array):
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _array_from(text):
-    return np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)
-
-
-def encode(value):
-    """A JSON-able description of `value` that holds only data: arrays (copied into plain
-    ndarrays of a numeric dtype), numbers, strings, tuples, lists, dicts with string keys and
-    numpy Generators (their state). Anything else is described by its type name only."""
-    if value is None or isinstance(value, (bool, str)):
-        return {"plain": value}
-    if isinstance(value, np.generic):
-        value = np.asarray(value)
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind not in "biufc":
-            return {"object": f"ndarray of {value.dtype}"}
-        return {"ndarray": _array_bytes(np.array(value.view(np.ndarray), copy=True)),
-                "scalar": value.ndim == 0 and type(value) is not np.ndarray}
-    if isinstance(value, int):
-        return {"int": int(value)} if type(value) is int else {"object": type(value).__name__}
-    if isinstance(value, float):
-        return {"float": float(value)} if type(value) is float else {"object": type(value).__name__}
-    if isinstance(value, (tuple, list)) and type(value) in (tuple, list):
-        return {type(value).__name__: [encode(v) for v in value]}
-    if type(value) is dict and all(isinstance(k, str) for k in value):
-        return {"dict": {k: encode(v) for k, v in value.items()}}
-    if isinstance(value, np.random.Generator):
-        return {"generator": value.bit_generator.state}
-    return {"object": type(value).__name__}
-
-
-def decode(data):
-    """The value that `encode` described; an object that was not data becomes an instance of an
-    empty class with the object's type name (so messages can say what it was)."""
-    (kind, body), = ((k, v) for k, v in data.items() if k != "scalar")
-    if kind == "plain" or kind in ("int", "float"):
-        return body
-    if kind == "ndarray":
-        array = _array_from(body)
-        return array[()] if data.get("scalar") else array
-    if kind in ("tuple", "list"):
-        items = [decode(v) for v in body]
-        return tuple(items) if kind == "tuple" else items
-    if kind == "dict":
-        return {k: decode(v) for k, v in body.items()}
-    if kind == "generator":
-        generator = np.random.Generator(getattr(np.random, body["bit_generator"])())
-        generator.bit_generator.state = body
-        return generator
-    return type(str(body).replace(" ", "_"), (), {})()
-
-
-def send(sock, message):
-    payload = json.dumps(message).encode()
-    sock.sendall(struct.pack("!Q", len(payload)) + payload)
-
-
-def receive(sock, limit=1 << 30):
-    header = _read_exactly(sock, 8)
-    size, = struct.unpack("!Q", header)
-    if size > limit:
-        raise ConnectionError(f"message of {size} bytes is too large")
-    return json.loads(_read_exactly(sock, size))
-
-
-def _read_exactly(sock, size):
-    chunks, left = [], size
-    while left:
-        chunk = sock.recv(min(left, 1 << 20))
-        if not chunk:
-            raise ConnectionError("the other side closed the connection")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-def global_random_state():
-    """numpy's global (legacy) random state as JSON-able data: it travels with every call, so a
-    hidden test that seeds np.random on one side is seen on the other."""
-    name, keys, pos, has_gauss, gauss = np.random.get_state()
-    return [name, keys.tolist(), int(pos), int(has_gauss), float(gauss)]
-
-
-def set_global_random_state(state):
-    if state is not None:
-        np.random.set_state((state[0], np.array(state[1], dtype=np.uint32), *state[2:]))
 
 
 # ----------------------------------------------------------------------------- learner's side
@@ -200,15 +110,11 @@ def _remote_reference(name, parameters, sock):
     return reference
 
 
-def hidden_check(name, value):
+def hidden_check(name, value, address=None):
     """Run the hidden test of the graded function or value `name` on the learner's `value`;
-    raise HiddenTestFailure with the checker's message if it fails."""
-    address = os.environ.get(ENVIRONMENT)
-    if not address:
-        from autograder.hidden import check_against_reference
-        check_against_reference(name, value)
-        return
-    path, token = address.rsplit("|", 1)
+    raise HiddenTestFailure with the checker's message if it fails. `address` ("name|token") is
+    the checker's socket; by default RNNCOURSE_CHECKER, or a checker started for this kernel."""
+    path, token = (address or os.environ.get(ENVIRONMENT) or _own_checker()).rsplit("|", 1)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect("\0" + path)
     try:
@@ -226,3 +132,32 @@ def hidden_check(name, value):
                 raise RuntimeError(f"unexpected message from the grader: {request['op']}")
     finally:
         sock.close()
+
+
+_OWN = {}           # the checker this kernel started: {"process": Popen, "address": str}
+
+
+def _own_checker():
+    """The address of a checker serving this kernel (a solution notebook run by hand): started
+    on first use from the course repository that holds the working folder, and gone when the
+    kernel is (it serves until its standard input closes)."""
+    process = _OWN.get("process")
+    if process is not None and process.poll() is None:
+        return _OWN["address"]
+    here = pathlib.Path.cwd().resolve()
+    root = next((p for p in (here, *here.parents) if (p / "autograder" / "checker.py").is_file()),
+                here)
+    errors = tempfile.TemporaryFile("w+")
+    process = subprocess.Popen([sys.executable, "-m", "autograder.checker", "serve"], cwd=root,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+                               text=True)
+    line = process.stdout.readline().split()
+    if line[:1] != ["checker"]:
+        process.wait()
+        errors.seek(0)
+        last = (errors.read().strip().splitlines() or ["it exited"])[-1]
+        raise RuntimeError("hidden tests are judged by the course's grader (python -m "
+                           f"autograder.checker), which could not start here: {last}. Run the "
+                           "notebook from the course repository.")
+    _OWN.update(process=process, address=line[1])
+    return line[1]

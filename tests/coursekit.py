@@ -1,36 +1,18 @@
 """The course as the tests use it: a throw-away copy of the nbgrader course, answers filled into
-release notebooks as a learner would, real `nbgrader autograde` / `generate_feedback` runs, and
-the grades read back from the gradebook."""
-import copy
+release notebooks as a learner would (autograder/notebooks.py, re-exported here), real `nbgrader
+autograde` / `generate_feedback` runs, and the grades read back from the gradebook."""
 import pathlib
 
-import nbformat
 from nbgrader.api import Gradebook
 
-from autograder import grade
+import autograder.course
 from autograder.feedback import region_lines
-from autograder.release import ROOT, assignments
+from autograder.notebooks import (answer_cells, copy_supporting_files, filled,  # noqa: F401
+                                  nbgrader_meta, notebook_name, read, release_notebook,
+                                  solution_notebook, solutions, strip_markers)
+from autograder.release import assignments
 
 ASSIGNMENTS = assignments()
-
-
-def notebook_name(assignment):
-    """Each assignment has one notebook, named after it."""
-    return f"{assignment}.ipynb"
-
-
-def read(path):
-    return nbformat.read(str(path), as_version=4)
-
-
-def nbgrader_meta(cell):
-    return cell.metadata.get("nbgrader", {})
-
-
-def answer_cells(nb):
-    """{grade_id: cell} of the autograded-answer cells (solution code cells)."""
-    return {nbgrader_meta(c)["grade_id"]: c for c in nb.cells
-            if nbgrader_meta(c).get("solution") and c.cell_type == "code"}
 
 
 def grade_cells_points(nb):
@@ -44,30 +26,6 @@ def task_cells_points(nb):
     return {nbgrader_meta(c)["grade_id"]: nbgrader_meta(c)["points"] for c in nb.cells
             if nbgrader_meta(c).get("task") or (nbgrader_meta(c).get("grade")
                                                 and nbgrader_meta(c).get("solution"))}
-
-
-def solution_notebook(assignment):
-    return read(ROOT / "solutions" / assignment / notebook_name(assignment))
-
-
-def copy_supporting_files(assignment, folder):
-    """Copy what a notebook imports from its own folder (earlier_answers.py) into `folder`, as
-    nbgrader copies it into the release and next to every submission it grades."""
-    import shutil
-
-    for path in (ROOT / "solutions" / assignment).iterdir():
-        if path.is_file() and path.suffix != ".ipynb":
-            shutil.copy(path, folder)
-
-
-def release_notebook(assignment):
-    return read(ROOT / "course" / assignment / notebook_name(assignment))
-
-
-def strip_markers(source):
-    """A solution cell's code as a learner would have typed it (markers removed)."""
-    return "\n".join(line for line in source.splitlines()
-                     if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
 
 
 def solution_lines(assignment):
@@ -88,24 +46,9 @@ def mark_scheme_lines(assignment):
             for line in region_lines(cell.source, "### BEGIN MARK SCHEME", "### END MARK SCHEME")]
 
 
-def solutions(assignment):
-    """{grade_id: learner-style source} of the instructor's answers."""
-    return {name: strip_markers(cell.source)
-            for name, cell in answer_cells(solution_notebook(assignment)).items()}
-
-
-def filled(assignment, answers):
-    """The release notebook with the given answer cells replaced, as a learner would submit it."""
-    nb = copy.deepcopy(release_notebook(assignment))
-    cells = answer_cells(nb)
-    for name, source in answers.items():
-        cells[name].source = source
-    return nb
-
-
-class Course(grade.Course):
+class Course(autograder.course.Course):
     """A throw-away nbgrader course under `root`, configured by the repository's own
-    autograder/nbgrader_config.py with only its root moved (autograder.grade.Course): root/course
+    autograder/nbgrader_config.py with only its root moved (autograder.course.Course): root/course
     holds the release, root/course/autograder the submissions and the gradebook. nbgrader runs in
     a folder beside it with nothing but the config file, so no folder named like a package
     shadows the real one."""
@@ -123,11 +66,6 @@ class Course(grade.Course):
 
     def generate(self, assignment):
         return self.nbgrader("generate_assignment", assignment, "--force")
-
-    def submit(self, assignment, student, nb):
-        folder = self.root / "autograder" / "submitted" / student / assignment
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, str(folder / notebook_name(assignment)))
 
     def autograde(self, assignment):
         return self.nbgrader("autograde", assignment, "--force", check=False)

@@ -81,7 +81,7 @@ def _old_format(nb):
 SNOOP = """
 import glob, os, pathlib
 found = []
-for pattern in [REPO + "/autograder/reference/*.py", REPO + "/solutions/*/*.ipynb",
+for pattern in [REPO + "/autograder/lessons/*.py", REPO + "/solutions/*/*.ipynb",
                 REPO + "/autograder/*.db", "../../*/*/*.ipynb", "../../../submitted/*/*/*.ipynb",
                 SOURCE + "/*", "/root/*", "/home/*/*"]:
     for path in glob.glob(pattern):
@@ -92,8 +92,8 @@ for pattern in [REPO + "/autograder/reference/*.py", REPO + "/solutions/*/*.ipyn
         except Exception:
             pass
 try:
-    import autograder.reference as stolen
-    found.append(("autograder.reference", "imported"))
+    import autograder.lessons as stolen
+    found.append(("autograder.lessons", "imported"))
 except Exception:
     stolen = None
 print("FOUND", len(found), found)

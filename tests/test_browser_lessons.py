@@ -18,16 +18,10 @@ from lessons import load
 
 pytestmark = pytest.mark.xdist_group("browser")
 
-# The explorers the tests drive: {lesson: ids of its explorer cells}. A lesson's explorers are
-# one line here; a lesson with an `explore-*` cell missing from this list fails
+# The explorers the tests drive: {lesson: ids of its explorer cells}, the keys of its table's
+# EXPLORERS (tests/lessons/<lesson>.py); a lesson with an `explore-*` cell missing there fails
 # test_every_explorer_is_listed.
-EXPLORERS = {
-    "01_rnn_update": ["explore-memory"],
-    "02_bptt": ["explore-truncation"],
-    "03_vanishing_gradients": ["explore-gradients"],
-    "04_lstm_gates": ["explore-gates", "explore-carousel"],
-    "05_rnn_vs_lstm": ["explore-first-marker"],
-}
+EXPLORERS = {assignment: list(load(assignment).EXPLORERS) for assignment in ASSIGNMENTS}
 
 # What an explorer's status line says when the learner's code failed (rnncourse.explore.widget).
 FAILURE_NOTE = "Finish the exercises above"
@@ -119,7 +113,7 @@ def test_every_explorer_is_listed():
     for assignment in ASSIGNMENTS:
         found, listed = explorer_cells(assignment), EXPLORERS.get(assignment, [])
         assert sorted(found) == sorted(listed), (
-            f"{assignment}: expected EXPLORERS in tests/test_browser_lessons.py to list its "
+            f"{assignment}: expected EXPLORERS in its tests/lessons/ module to list its "
             f"explorer cells {sorted(found)}; it lists {sorted(listed)}")
     unknown = sorted(set(EXPLORERS) - set(ASSIGNMENTS))
     assert not unknown, f"EXPLORERS names lessons that do not exist: {unknown}"

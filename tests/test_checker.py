@@ -1,20 +1,19 @@
 """The hidden tests over the checker's socket (autograder/checker.py + rnncourse/grading.py):
-the same verdicts and messages as in one process, plain data only across the wire, reference
+the same verdicts and messages for a kernel as for a function of this process, plain data only across the wire, reference
 functions only for the checked function's own dependencies, and every verdict remembered."""
 import gc
 import os
 import socket
-import types
 
 import numpy as np
 import pytest
 
 from autograder.checker import Checker
-from autograder.hidden import HiddenTestFailure, check_against_reference
-from autograder.reference import REFERENCE
+from autograder.checker import check as check_against_reference
+from autograder.lessons import REFERENCE
 from rnncourse import grading
 from rnncourse.grading import hidden_check
-from test_hidden_checks import forward_calling
+from test_hidden_checks import forward_calling, learners_copy
 
 
 @pytest.fixture
@@ -31,16 +30,6 @@ def message(check, name, fn):
     with pytest.raises(AssertionError) as failure:
         check(name, fn)
     return str(failure.value)
-
-
-def learners_copy(fn):
-    """The reference function with globals of its own, as a learner's notebook would hold it
-    (here kernel and checker share one process: swapping the dependencies in the reference's
-    own module would reach the checker too)."""
-    if not isinstance(fn, types.FunctionType):
-        return fn
-    return types.FunctionType(fn.__code__, dict(fn.__globals__), fn.__name__, fn.__defaults__,
-                              fn.__closure__)
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCE))
@@ -139,7 +128,9 @@ def test_a_wrong_token_gets_no_verdict(checker, monkeypatch):
 
 
 def test_hidden_failures_are_one_class_on_both_sides():
-    assert HiddenTestFailure is grading.HiddenTestFailure
+    """A miss judged by the checker reaches the caller as the learner package's class."""
+    with pytest.raises(grading.HiddenTestFailure, match="differs"):
+        check_against_reference("rnn_step", lambda x_t, h_prev, W_xh, W_hh, b_h: x_t @ W_xh.T)
 
 
 def test_a_dependency_called_with_keyword_arguments_is_served(checker):

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from autograder.reference.lstm_gates import (carousel_gain, forget_gate, lstm_backward,
+from autograder.lessons.lstm_gates import (carousel_gain, forget_gate, lstm_backward,
                                              lstm_forward)
-from autograder.reference.rnn_update import rnn_forward
-from autograder.reference.vanishing_gradients import gradient_norms
+from autograder.lessons.rnn_update import rnn_forward
+from autograder.lessons.vanishing_gradients import gradient_norms
 from rnncourse.explore.carousel import (CarouselExplorer, band, carousel_trace, draw_carousel,
                                         for_plot, whole_gradient)
 from rnncourse.plots import new_figure

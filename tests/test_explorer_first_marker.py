@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from autograder.reference import REFERENCE
+from autograder.lessons import REFERENCE
 from autograder.release import ROOT
 from rnncourse.explore.first_marker import (PLOT_RANGE, FirstMarkerExplorer, draw_first_marker,
                                             first_marker_trace, for_plot, grid, load_checkpoints,

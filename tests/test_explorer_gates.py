@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from autograder.reference.lstm_gates import cell_update, hidden_state
+from autograder.lessons.lstm_gates import cell_update, hidden_state
 from rnncourse.explore.gates import GateExplorer, draw_gates, gate_trace, predicted_memory, stems
 from rnncourse.plots import new_figure
 

@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from autograder.reference.rnn_update import rnn_forward
-from autograder.reference.vanishing_gradients import gradient_norms, jacobian_norm_bound
+from autograder.lessons.rnn_update import rnn_forward
+from autograder.lessons.vanishing_gradients import gradient_norms, jacobian_norm_bound
 from rnncourse import data
 from rnncourse.explore import GradientExplorer, draw_gradients, gradient_trace
 from rnncourse.explore.gradients import MATRICES, NONNORMAL_RHO, for_plot, step_factors

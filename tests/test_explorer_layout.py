@@ -3,39 +3,24 @@ text (titles, axis labels, tick labels, legends, annotations) inside its figure 
 other axes: no label runs off the picture or over a neighbouring plot. Each explorer is drawn at
 the ends of every control's range, where titles and labels are longest.
 
-A new explorer is one entry in EXPLORERS: how to build it from the reference functions (as if
-they were the learner's)."""
+A new explorer is one entry in its lesson's EXPLORERS (tests/lessons/<lesson>.py): how to build it
+from the graded functions (here the reference, as if it were the learner's)."""
+import functools
+
 import matplotlib as mpl
 import pytest
 
-from autograder.reference import REFERENCE
-from autograder.release import ROOT
-from rnncourse import explore
+from autograder.lessons import REFERENCE
+from coursekit import ASSIGNMENTS
+from lessons import load
 from rnncourse.plots import use_course_style
 
 TOLERANCE = 1.0      # pixels: anti-aliasing may touch the edge
 
 
-def _functions(*names):
-    return [REFERENCE[name] for name in names]
-
-
-# {name: () -> explorer}
-EXPLORERS = {
-    "memory": lambda: explore.MemoryExplorer(*_functions("rnn_forward")),
-    "truncation": lambda: explore.TruncationExplorer(
-        *_functions("rnn_forward", "rnn_backward", "rnn_backward_truncated")),
-    "gradients": lambda: explore.GradientExplorer(
-        *_functions("rnn_forward", "gradient_norms", "jacobian_norm_bound")),
-    "gates": lambda: explore.GateExplorer(*_functions("cell_update", "hidden_state")),
-    "carousel": lambda: explore.CarouselExplorer(
-        *_functions("rnn_forward", "gradient_norms", "lstm_forward", "forget_gate",
-                    "carousel_gain")),
-    "first_marker": lambda: explore.FirstMarkerExplorer(
-        explore.load_checkpoints(ROOT / "solutions" / "05_rnn_vs_lstm" / "checkpoints.npz"),
-        *_functions("adding_problem", "rnn_forward", "rnn_backward", "lstm_forward",
-                    "lstm_backward", "forget_gate")),
-}
+# {notebook cell id: () -> explorer}, from every lesson's table (tests/lessons/<lesson>.py)
+EXPLORERS = {cell: functools.partial(build, REFERENCE) for assignment in ASSIGNMENTS
+             for cell, build in load(assignment).EXPLORERS.items()}
 
 
 def _visible(text):

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from autograder.reference.rnn_update import rnn_forward
+from autograder.lessons.rnn_update import rnn_forward
 from rnncourse import data
 from rnncourse.explore import MemoryExplorer, draw_memory, memory_trace
 from rnncourse.explore.memory import NUDGE

@@ -9,8 +9,8 @@ import matplotlib as mpl
 import numpy as np
 import pytest
 
-from autograder.reference.bptt import rnn_backward, rnn_backward_truncated
-from autograder.reference.rnn_update import rnn_forward
+from autograder.lessons.bptt import rnn_backward, rnn_backward_truncated
+from autograder.lessons.rnn_update import rnn_forward
 from coursekit import solution_notebook
 from rnncourse.explore.truncation import (CONTRIBUTION_RANGE, ERROR_RANGE, HEADINGS, RADIUS_RANGE,
                                           SCHEMES, TruncationExplorer, at_window,

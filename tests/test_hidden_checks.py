@@ -1,16 +1,29 @@
 """The hidden checks themselves: they pass the reference, fail wrong answers with a message that
 names the case, see through objects built to fool comparisons, and grade rnn_forward on its own."""
+import types
+
 import numpy as np
 import pytest
 
+from autograder.checker import check as check_against_reference
 from autograder.feedback import HideHiddenTracebacks
-from autograder.hidden import HiddenTestFailure, check_against_reference
-from autograder.reference import REFERENCE
+from autograder.lessons import REFERENCE
+from rnncourse.grading import HiddenTestFailure
+
+
+def learners_copy(fn):
+    """The reference function with globals of its own, as a learner's notebook would hold it
+    (here kernel and checker share one process: swapping the dependencies in the reference's
+    own module would reach the checker too)."""
+    if not isinstance(fn, types.FunctionType):
+        return fn
+    return types.FunctionType(fn.__code__, dict(fn.__globals__), fn.__name__, fn.__defaults__,
+                              fn.__closure__)
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCE))
 def test_reference_passes(name):
-    check_against_reference(name, REFERENCE[name])
+    check_against_reference(name, learners_copy(REFERENCE[name]))
 
 
 def test_wrong_answer_fails_with_the_case():

@@ -11,10 +11,9 @@ import pytest
 
 import rnncourse
 import rnncourse.checks
-from autograder.cases import cases
+from autograder.judge import matches
+from autograder.lessons import GRADED, REFERENCE, cases
 from rnncourse.checks.common import copy_value
-from autograder.hidden import PROPERTIES, matches
-from autograder.reference import REFERENCE
 from coursekit import ASSIGNMENTS, solution_lines, solutions
 from lessons import load
 
@@ -41,7 +40,7 @@ def test_no_package_function_computes_a_graded_answer():
     reference's result (which would make it a ready-made answer)."""
     hits = []
     deterministic = {name: ref for name, ref in REFERENCE.items()
-                     if callable(ref) and name not in PROPERTIES}
+                     if callable(ref) and not GRADED[name].properties}
     for qualified, fn in package_callables().items():
         for graded, reference in deterministic.items():
             for _, args in cases(graded, seed=7):

@@ -15,7 +15,7 @@ import pathlib
 import numpy as np
 import pytest
 
-from autograder.reference.rnn_update import rnn_forward as reference_rnn_forward
+from autograder.lessons.rnn_update import rnn_forward as reference_rnn_forward
 from rnncourse.gradcheck import numerical_gradient, relative_error
 
 FOLDER = pathlib.Path(__file__).resolve().parent.parent / "solutions" / "05_rnn_vs_lstm"
@@ -23,7 +23,7 @@ _spec = importlib.util.spec_from_file_location("lesson05_networks", FOLDER / "ne
 nw = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(nw)
 
-from autograder.reference.rnn_vs_lstm import adding_problem as adding_batch  # noqa: E402
+from autograder.lessons.rnn_vs_lstm import adding_problem as adding_batch  # noqa: E402
 
 _sweep_spec = importlib.util.spec_from_file_location(
     "rnn_vs_lstm_sweep", FOLDER.parent.parent / "benchmarks" / "rnn_vs_lstm_sweep.py")

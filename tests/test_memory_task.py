@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from autograder.reference.bptt import rnn_backward
-from autograder.reference.rnn_update import rnn_forward
-from autograder.reference.vanishing_gradients import clip_by_global_norm
+from autograder.lessons.bptt import rnn_backward
+from autograder.lessons.rnn_update import rnn_forward
+from autograder.lessons.vanishing_gradients import clip_by_global_norm
 from rnncourse.experiments import draw_runs, lesson_runs, train_memory_task
 from rnncourse.experiments.memory_task import CHANCE, logistic_loss, make_batch
 from rnncourse.plots import new_figure

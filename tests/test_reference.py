@@ -3,10 +3,9 @@ visible tests use are exactly what it computes."""
 import numpy as np
 
 from autograder import record
-from autograder.cases import cases
-from autograder.hidden import PROPERTIES
-from autograder.reference import REFERENCE
-from autograder.reference.rnn_update import rnn_forward, rnn_step
+from autograder.lessons import cases
+from autograder.lessons import GRADED, LESSONS, REFERENCE
+from autograder.lessons.rnn_update import rnn_forward, rnn_step
 
 
 def column_vector_step(x, h, W_xh, W_hh, b_h):
@@ -40,8 +39,10 @@ def test_hidden_cases_cover_the_edge_shapes():
     assert any(N == 1 for _, N, _, _ in T_N_D_H)
     assert any(D != H for _, _, D, H in T_N_D_H) and any(D == H for _, _, D, H in T_N_D_H)
     assert all(np.any(args[1] != 0) for _, args in cases("rnn_forward"))   # h0 is never zero
-    recorded = {name for lesson in record.LESSONS.values() for name in lesson()}
-    checked_otherwise = set(PROPERTIES) | {n for n, ref in REFERENCE.items() if not callable(ref)}
+    recorded = {name for lesson in LESSONS.values() if hasattr(lesson, "recorded")
+                for name in lesson.recorded()}
+    properties = {name for name, entry in GRADED.items() if entry.properties}
+    checked_otherwise = properties | {n for n, ref in REFERENCE.items() if not callable(ref)}
     assert set(REFERENCE) - checked_otherwise == recorded, \
         "every graded function has a recorded visible case (random ones are checked by properties)"
 
@@ -53,7 +54,7 @@ def test_recorded_values_are_the_reference():
 def test_lstm_backward_passes_agree_with_central_differences():
     """The reference LSTM backward passes are the gradients of the reference forward passes (the
     loss sum(h_t * dh_t) + sum(C_t * dC_t) for one step, sum(hs * dhs) for a sequence)."""
-    from autograder.reference.lstm_gates import (lstm_backward, lstm_forward, lstm_step,
+    from autograder.lessons.lstm_gates import (lstm_backward, lstm_forward, lstm_step,
                                                  lstm_step_backward)
     from rnncourse.gradcheck import gradient_errors
 

@@ -4,9 +4,9 @@ direction and caps the norm."""
 import numpy as np
 import pytest
 
-from autograder.reference.bptt import rnn_backward
-from autograder.reference.rnn_update import rnn_forward
-from autograder.reference.vanishing_gradients import (clip_by_global_norm, gradient_norms,
+from autograder.lessons.bptt import rnn_backward
+from autograder.lessons.rnn_update import rnn_forward
+from autograder.lessons.vanishing_gradients import (clip_by_global_norm, gradient_norms,
                                                       jacobian_norm_bound, step_jacobian)
 
 

@@ -48,7 +48,7 @@ def test_the_repository_and_other_learners_are_out_of_sight(workdir):
     result = in_sandbox(f"""
         import os
         print(sorted(os.listdir({str(ROOT)!r})))
-        for path in ["{ROOT}/autograder/reference", "{ROOT}/solutions", "{ROOT}/autograder/checker.py",
+        for path in ["{ROOT}/autograder/lessons", "{ROOT}/solutions", "{ROOT}/autograder/checker.py",
                      "{workdir.parent.parent}/bob/01_rnn_update/bob.ipynb", "/root/.bash_history"]:
             print(path, os.path.exists(path))
         try:

@@ -1,6 +1,14 @@
 """Lesson 02: answers to the backward passes that learners really write."""
-from autograder.reference import REFERENCE
-from rnncourse import checks
+from autograder.lessons import REFERENCE
+from rnncourse import checks, explore
+
+# The lesson's explorers, by the id of the notebook cell that shows each: how to build one
+# from the graded functions it is driven by ({name: function}; the tests pass the reference
+# as if it were the learner's). tests/test_explorer_layout.py and the browser suite use them.
+EXPLORERS = {
+    "explore-truncation": lambda answers: explore.TruncationExplorer(
+        answers["rnn_forward"], answers["rnn_backward"], answers["rnn_backward_truncated"]),
+}
 
 _STEP = "def rnn_step_backward(dh_t, x_t, h_prev, h_t, W_xh, W_hh):\n"
 _BACK = "def rnn_backward(dhs, x, h0, hs, W_xh, W_hh):\n"

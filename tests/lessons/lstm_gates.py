@@ -1,5 +1,16 @@
 """Lesson 04: answers to the LSTM's pieces and its backward passes that learners really write."""
-from rnncourse import checks
+from rnncourse import checks, explore
+
+# The lesson's explorers, by the id of the notebook cell that shows each: how to build one
+# from the graded functions it is driven by ({name: function}; the tests pass the reference
+# as if it were the learner's). tests/test_explorer_layout.py and the browser suite use them.
+EXPLORERS = {
+    "explore-gates": lambda answers: explore.GateExplorer(answers["cell_update"],
+                                                          answers["hidden_state"]),
+    "explore-carousel": lambda answers: explore.CarouselExplorer(
+        answers["rnn_forward"], answers["gradient_norms"], answers["lstm_forward"],
+        answers["forget_gate"], answers["carousel_gain"]),
+}
 
 _SIG = "def sigmoid(z):\n"
 _CELL = "def cell_update(C_prev, f_t, i_t, C_tilde):\n"

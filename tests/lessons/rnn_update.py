@@ -1,5 +1,12 @@
 """Lesson 01: answers to rnn_step and rnn_forward that learners really write."""
-from rnncourse import checks
+from rnncourse import checks, explore
+
+# The lesson's explorers, by the id of the notebook cell that shows each: how to build one
+# from the graded functions it is driven by ({name: function}; the tests pass the reference
+# as if it were the learner's). tests/test_explorer_layout.py and the browser suite use them.
+EXPLORERS = {
+    "explore-memory": lambda answers: explore.MemoryExplorer(answers["rnn_forward"]),
+}
 
 _STEP = "def rnn_step(x_t, h_prev, W_xh, W_hh, b_h):\n"
 _FORWARD = "def rnn_forward(x, h0, W_xh, W_hh, b_h):\n"

@@ -1,5 +1,16 @@
 """Lesson 05: answers to the adding problem and its baseline that learners really write."""
-from rnncourse import checks
+from autograder.paths import ROOT
+from rnncourse import checks, explore
+
+# The lesson's explorers, by the id of the notebook cell that shows each: how to build one
+# from the graded functions it is driven by ({name: function}; the tests pass the reference
+# as if it were the learner's). tests/test_explorer_layout.py and the browser suite use them.
+EXPLORERS = {
+    "explore-first-marker": lambda answers: explore.FirstMarkerExplorer(
+        explore.load_checkpoints(ROOT / "solutions" / "05_rnn_vs_lstm" / "checkpoints.npz"),
+        answers["adding_problem"], answers["rnn_forward"], answers["rnn_backward"],
+        answers["lstm_forward"], answers["lstm_backward"], answers["forget_gate"]),
+}
 
 _ADD = "def adding_problem(T, N, rng):\n"
 
@@ -150,8 +161,7 @@ def check_executed(outputs):
     import json
     import re
 
-    from autograder.reference import REFERENCE
-    from autograder.release import ROOT
+    from autograder.lessons import REFERENCE
     from rnncourse.experiments.adding import summary_table
     from rnncourse.explore.first_marker import first_marker_trace, load_checkpoints, table_lines
 

@@ -1,6 +1,14 @@
 """Lesson 03: answers to the Jacobian, the gradient norms, the bound and clipping that learners
 really write."""
-from rnncourse import checks
+from rnncourse import checks, explore
+
+# The lesson's explorers, by the id of the notebook cell that shows each: how to build one
+# from the graded functions it is driven by ({name: function}; the tests pass the reference
+# as if it were the learner's). tests/test_explorer_layout.py and the browser suite use them.
+EXPLORERS = {
+    "explore-gradients": lambda answers: explore.GradientExplorer(
+        answers["rnn_forward"], answers["gradient_norms"], answers["jacobian_norm_bound"]),
+}
 
 _JAC = "def step_jacobian(h_t, W_hh):\n"
 _NORMS = "def gradient_norms(hs, W_hh, dh_T):\n"

@@ -1,4 +1,5 @@
-"""Reference answers of lesson 04 (the LSTM, one gate at a time).
+"""Lesson 04 (the LSTM, one gate at a time): the reference answers and one Graded entry per
+graded name.
 
 Math (column vectors), gates on the concatenation [h_{t-1}, x_t] (h first):
     f_t = sigmoid(W_f [h_{t-1}, x_t] + b_f)        forget gate
@@ -15,6 +16,11 @@ C_t (its own plus the path through h_t = o_t * tanh(C_t)), each layer's da_g giv
 dW_g = da_g.T @ hx, db_g = sum of da_g over the batch, and d[h_prev, x_t] = sum_g da_g @ W_g.
 """
 import numpy as np
+
+from ..graded import Graded, lstm_params, readable, readable_state
+
+ASSIGNMENT = "04_lstm_gates"
+SHIPS = ("rnn_update", "vanishing_gradients")
 
 
 def sigmoid(z):
@@ -138,3 +144,121 @@ def lstm_backward(dhs, x, h0, C0, params):
         for name in grads:
             grads[name] += step[name]
     return dx, dh_next, dC_next, grads
+
+
+# ----------------------------------------------------------------------------- hidden cases
+
+# Arrays of every rank, with values far beyond where exp overflows (|z| up to 1e4).
+_EXTREMES = np.array([-1e4, -1000.0, -745.5, -50.0, -1e-9, 0.0, 1e-9, 50.0, 710.0, 1e4])
+
+
+def _sigmoid_inputs(rng, T, N, D, H, scale, case):
+    z = [rng.normal(0.0, 5.0 * scale, size=(N, H)), rng.normal(0.0, 3.0, size=(T, N, H)),
+         _EXTREMES.copy(), rng.choice(_EXTREMES, size=(N, H)) * rng.uniform(0.5, 1.0, (N, H)),
+         np.concatenate([_EXTREMES, rng.normal(size=6)]).reshape(4, 4)][case]
+    return [z]
+
+
+def _gate_inputs(gate):
+    def inputs(rng, T, N, D, H, scale, case):
+        h_prev, x_t = rng.uniform(-1, 1, size=(N, H)), rng.normal(size=(N, D))
+        params = lstm_params(rng, D, H, scale)
+        return [h_prev, x_t, params[f"W_{gate}"], params[f"b_{gate}"]]
+    return inputs
+
+
+def _cell_update_inputs(rng, T, N, D, H, scale, case):
+    return [rng.normal(0.0, scale, size=(N, H)), rng.uniform(size=(N, H)), rng.uniform(size=(N, H)),
+            rng.uniform(-1, 1, size=(N, H))]
+
+
+def _hidden_state_inputs(rng, T, N, D, H, scale, case):
+    return [rng.uniform(size=(N, H)), rng.normal(0.0, 2.0 * scale, size=(N, H))]
+
+
+def _lstm_step_inputs(rng, T, N, D, H, scale, case):
+    return [rng.normal(size=(N, D)), rng.uniform(-1, 1, size=(N, H)),
+            rng.normal(0.0, scale, size=(N, H)), lstm_params(rng, D, H, scale)]
+
+
+def _lstm_forward_inputs(rng, T, N, D, H, scale, case):
+    return [rng.normal(size=(T, N, D)), rng.uniform(-1, 1, size=(N, H)),
+            rng.normal(0.0, scale, size=(N, H)), lstm_params(rng, D, H, scale)]
+
+
+def _lstm_step_backward_inputs(rng, T, N, D, H, scale, case):
+    x_t, h_prev, C_prev, params = _lstm_step_inputs(rng, T, N, D, H, scale, case)
+    return [rng.normal(size=(N, H)), rng.normal(size=(N, H)), x_t, h_prev, C_prev, params]
+
+
+def _lstm_backward_inputs(rng, T, N, D, H, scale, case):
+    x, h0, C0, params = _lstm_forward_inputs(rng, T, N, D, H, scale, case)
+    return [rng.normal(size=(T, N, H)), x, h0, C0, params]
+
+
+def _carousel_gain_inputs(rng, T, N, D, H, scale, case):
+    return [rng.uniform(0.05, 1.0, size=(T, N, H))]
+
+
+_GATES = ("sigmoid", "forget_gate", "input_gate", "candidate_cell", "cell_update", "output_gate",
+          "hidden_state")
+
+GRADED = [
+    # the numerically stable sigmoid: an overflow warning fails its test
+    Graded("sigmoid", sigmoid, _sigmoid_inputs, no_warnings=True),
+    Graded("forget_gate", forget_gate, _gate_inputs("f"), depends=("sigmoid",)),
+    Graded("input_gate", input_gate, _gate_inputs("i"), depends=("sigmoid",)),
+    Graded("candidate_cell", candidate_cell, _gate_inputs("C")),
+    Graded("cell_update", cell_update, _cell_update_inputs),
+    Graded("output_gate", output_gate, _gate_inputs("o"), depends=("sigmoid",)),
+    Graded("hidden_state", hidden_state, _hidden_state_inputs),
+    Graded("lstm_step", lstm_step, _lstm_step_inputs, depends=_GATES),
+    Graded("lstm_forward", lstm_forward, _lstm_forward_inputs, depends=("lstm_step",) + _GATES),
+    Graded("carousel_gain", carousel_gain, _carousel_gain_inputs),
+    Graded("lstm_step_backward", lstm_step_backward, _lstm_step_backward_inputs,
+           depends=("lstm_step",) + _GATES),
+    Graded("lstm_backward", lstm_backward, _lstm_backward_inputs,
+           depends=("lstm_step_backward", "lstm_forward", "lstm_step") + _GATES),
+]
+
+
+# ------------------------------------------------------------- recorded cases (visible tests)
+
+def recorded():
+    """{name: (inputs, context)}: small readable inputs (two decimals) of the visible tests."""
+    rng = np.random.default_rng(4)
+    N, D, H, T = 3, 4, 2, 4
+
+    def params():
+        weights = {}
+        for gate in "fiCo":
+            weights[f"W_{gate}"] = readable(rng, H, H + D, scale=0.6)
+            weights[f"b_{gate}"] = readable(rng, H, scale=0.5) + (1.0 if gate == "f" else 0.0)
+        return weights
+
+    def gate_values():
+        return np.round(rng.uniform(0.05, 0.95, size=(N, H)), 2)
+
+    h_prev = readable_state(rng, N, H)
+    x_t = readable(rng, N, D)
+    layers = params()
+    cases = {"sigmoid": ({"z": np.array([[-3.0, -0.5, 0.0], [0.25, 2.0, 6.0]])}, {})}
+    for name, gate in (("forget_gate", "f"), ("input_gate", "i"), ("candidate_cell", "C"),
+                       ("output_gate", "o")):
+        cases[name] = ({"h_prev": h_prev, "x_t": x_t, f"W_{gate}": layers[f"W_{gate}"],
+                        f"b_{gate}": layers[f"b_{gate}"]}, {})
+    cases["cell_update"] = ({"C_prev": readable(rng, N, H), "f_t": gate_values(),
+                             "i_t": gate_values(), "C_tilde": readable_state(rng, N, H)}, {})
+    cases["hidden_state"] = ({"o_t": gate_values(), "C_t": readable(rng, N, H, scale=1.5)}, {})
+    cases["lstm_step"] = ({"x_t": readable(rng, N, D), "h_prev": h_prev,
+                           "C_prev": readable(rng, N, H), "params": params()}, {})
+    cases["lstm_forward"] = ({"x": readable(rng, T, N, D), "h0": readable_state(rng, N, H),
+                              "C0": readable(rng, N, H), "params": params()}, {})
+    cases["carousel_gain"] = ({"fs": np.round(rng.uniform(0.3, 0.99, size=(T + 1, N, H)), 2)}, {})
+    cases["lstm_step_backward"] = ({"dh_t": readable(rng, N, H), "dC_t": readable(rng, N, H),
+                                    "x_t": readable(rng, N, D), "h_prev": readable_state(rng, N, H),
+                                    "C_prev": readable(rng, N, H), "params": params()}, {})
+    cases["lstm_backward"] = ({"dhs": readable(rng, T, N, H), "x": readable(rng, T, N, D),
+                               "h0": readable_state(rng, N, H), "C0": readable(rng, N, H),
+                               "params": params()}, {})
+    return cases
