@@ -9,7 +9,6 @@ changed. Registration and merging take turns with other runs on a shared Postgre
 """
 import contextlib
 import dataclasses
-import os
 import pathlib
 import subprocess
 import sys
@@ -57,19 +56,17 @@ class Course:
         nbformat.write(nb, str(folder / notebook_name(assignment)))
 
     def command(self, *args):
-        return [sys.executable, "-m", "nbgrader", *args]
+        return [sys.executable, "-m", "autograder.nbgrader_command", *args]     # stock nbgrader
 
     def run(self, *args):
         return subprocess.run(self.command(*args), cwd=self.cwd, env=nbgrader_env(),
                               capture_output=True, text=True)
 
     def start_shard(self, *args, log):
-        """Start `python -m autograder.shard ARGS` in this course, with the grader of this
-        checkout (not one that the interpreter may have installed from another)."""
-        env = nbgrader_env()
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        """Start `python -m autograder.shard ARGS` in this course."""
         return subprocess.Popen([sys.executable, "-m", "autograder.shard", *args], cwd=self.cwd,
-                                env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+                                env=nbgrader_env(), stdout=log, stderr=subprocess.STDOUT,
+                                text=True)
 
     def start_register(self, assignment):
         """Start recording the assignment and its cells in this course's gradebook."""

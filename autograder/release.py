@@ -26,16 +26,19 @@ def assignments(source=ROOT / "solutions"):
 
 
 def nbgrader_env():
-    """The environment for nbgrader subprocesses: this interpreter's bin/ first (alembic)."""
+    """The environment for nbgrader subprocesses: this interpreter's bin/ first (alembic), and
+    this checkout's grader first on the path (not one the interpreter may have installed from
+    another checkout)."""
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
 
 def nbgrader(*args, cwd=ROOT, check=True):
     """Run stock nbgrader with this interpreter; returns the CompletedProcess."""
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=nbgrader_env(),
-                          check=check, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "autograder.nbgrader_command", *args], cwd=cwd,
+                          env=nbgrader_env(), check=check, capture_output=True, text=True)
 
 
 def release(into=None, only=None):

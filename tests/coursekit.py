@@ -53,10 +53,11 @@ class Course(autograder.course.Course):
     a folder beside it with nothing but the config file, so no folder named like a package
     shadows the real one."""
 
-    def __init__(self, root):
+    def __init__(self, root, settings=None):
         course = pathlib.Path(root) / "course"
         (course / "autograder").mkdir(parents=True)
-        super().__init__(course, f"sqlite:///{course / 'autograder' / 'gradebook.db'}")
+        super().__init__(course, f"sqlite:///{course / 'autograder' / 'gradebook.db'}",
+                         settings=settings)
 
     def nbgrader(self, *args, check=True):
         result = self.run(*args)

@@ -14,6 +14,9 @@ from coursekit import (ASSIGNMENTS, Course, filled, grade_cells_points, hidden_t
 from lessons import load
 
 SHARDS = 2
+# Kernels forked from a warm process, as the grading command starts them (autograder/zygote.py;
+# tests/test_zygote.py shows a forked kernel sees what a started one sees)
+WARM_KERNELS = {"SandboxKernelManager.zygote": True}
 
 
 def submissions(assignment):
@@ -48,7 +51,7 @@ def graded(tmp_path_factory):
 
     def get(assignment, shard):
         if (assignment, shard) not in cache:
-            course = Course(tmp_path_factory.mktemp(f"{assignment}-shard{shard}"))
+            course = Course(tmp_path_factory.mktemp(f"{assignment}-shard{shard}"), WARM_KERNELS)
             course.generate(assignment)
             for a, s, student, answers, _ in CASES:
                 if (a, s) == (assignment, shard):
