@@ -70,9 +70,14 @@ def _outermost(paths):
 
 
 def _python_locations():
+    """The Python installation: the prefixes, the interpreter's, every package directory on the
+    path (a virtual environment may reach another's site-packages through a .pth file), and
+    the learner package. Not other folders on the path: one may be a course repository."""
     import rnncourse
+    packages = [pathlib.Path(p) for p in sys.path
+                if pathlib.Path(p).name in ("site-packages", "dist-packages")]
     return [pathlib.Path(sys.prefix), pathlib.Path(sys.base_prefix),
-            pathlib.Path(os.path.realpath(sys.executable)).parent.parent,
+            pathlib.Path(os.path.realpath(sys.executable)).parent.parent, *packages,
             pathlib.Path(rnncourse.__file__).resolve().parent]
 
 

@@ -15,7 +15,6 @@ also attaches the server log and the browser's console errors to every failure r
 import json
 import os
 import pathlib
-import re
 import shutil
 import signal
 import socket
@@ -29,7 +28,7 @@ import urllib.request
 import nbformat
 import pytest
 
-from autograder.release import ROOT
+from autograder.paths import ANSI, ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -60,7 +59,6 @@ LAB_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
 }
 
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class BrowserTestError(AssertionError):

@@ -1,12 +1,10 @@
 """What a learner sees in the notebook when a visible check fails: the test cell's line and the
 message, and where their own code raised if it did; never the frames of the course's checks
 (their source would show how the check works and hint at mistakes the learner did not make)."""
-import re
-
 import nbformat
 from nbclient import NotebookClient
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
+from autograder.paths import ANSI
 
 SETUP = "import numpy as np\nfrom rnncourse import checks"
 NO_TANH = ("def rnn_step(x_t, h_prev, W_xh, W_hh, b_h):\n"
