@@ -251,6 +251,10 @@ def gather_feedback(run):
                 continue
             for where, reason in findings(nbformat.read(str(path), as_version=4)):
                 run.problems.append((sub.student, f"{where}: {reason}"))
+            if run.feedback and results[sub.student].get("feedback") is False:
+                run.problems.append((sub.student, "graded, but nbgrader could not write the "
+                                     "feedback (see autograder/logs/"
+                                     f"{run.assignment}-shard{one.index}.log)"))
     run.problems += [(s, "nbgrader could not grade this notebook (see "
                          f"autograder/logs/{run.assignment}-shard*.log); scored 0 until a "
                          "regrade with --student succeeds") for s in sorted(failed)]

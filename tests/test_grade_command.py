@@ -138,3 +138,20 @@ def test_new_gradebooks_get_the_schema_version_nbgrader_gives_them():
     from autograder.shard import alembic_head
 
     assert alembic_head() == get_alembic_version()
+
+
+def test_a_feedback_that_cannot_be_written_is_named(tmp_path):
+    """Grades are kept and the learner is named when nbgrader fails to write the feedback (seen
+    with an environment that lacked nbconvert's templates; here a preprocessor that does not
+    exist), instead of a failure that only the shard's log shows."""
+    from autograder.grade import grade
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    nbformat.write(filled(ASSIGNMENT, solutions(ASSIGNMENT)), str(folder / "alice_01.ipynb"))
+    out = grade(ASSIGNMENT, folder, jobs=1, root=tmp_path / "course", quiet=True,
+                settings={"GenerateFeedback.preprocessors": ["no.such.Preprocessor"]})
+    assert out["graded"] == ["alice"]
+    assert out["problems"] == [("alice", "graded, but nbgrader could not write the feedback (see "
+                                         f"autograder/logs/{ASSIGNMENT}-shard0.log)")]
+    assert read_csv(out["csv"])[0]["raw_score"] == "8.0"

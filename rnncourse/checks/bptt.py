@@ -294,11 +294,18 @@ def _explain_step_error(rnn_step_backward, rnn_step, inputs, b_h, failure):
             if any(not e < TOLERANCE for e in errors.values()) else ""
     except CheckFailure:
         return
+    raise _shape_clash("rnn_step_backward", inputs, H, "x_t, dx_t, W_xh", "the states, dh_t, W_hh",
+                       cause.strip()) from error
+
+
+def _shape_clash(name, inputs, H, sized_D, sized_H, finding):
+    """The failure of a function that raises ValueError on the recorded shapes and runs once
+    D = H, with what the probes found there (if anything)."""
     shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in inputs.items())
-    more = f" With those shapes: {cause.strip()}" if cause else ""
-    raise CheckFailure(f"rnn_step_backward raised ValueError with {shapes}. The shapes do not "
-                       f"line up: it runs once D = H ({H} each), so an array sized D (x_t, dx_t, "
-                       f"W_xh) meets one sized H (the states, dh_t, W_hh).{more}") from error
+    more = f" With those shapes: {finding}" if finding else ""
+    return CheckFailure(f"{name} raised ValueError with {shapes}. The shapes do not line up: it "
+                        f"runs once D = H ({H} each), so an array sized D ({sized_D}) meets one "
+                        f"sized H ({sized_H}).{more}")
 
 
 def check_rnn_step_backward(rnn_step_backward, rnn_step):
@@ -506,11 +513,8 @@ def _explain_backward_error(rnn_backward, inputs, failure):
         finding = _reach_finding(run, square) or _state_finding(run, square)
     except CheckFailure:
         return
-    shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in inputs.items())
-    more = f" With those shapes: {finding}" if finding else ""
-    raise CheckFailure(f"rnn_backward raised ValueError with {shapes}. The shapes do not line up: "
-                       f"it runs once D = H ({H} each), so an array sized D (x, dx, W_xh) meets "
-                       f"one sized H (the states, dh_prev, dh0).{more}") from error
+    raise _shape_clash("rnn_backward", inputs, H, "x, dx, W_xh", "the states, dh_prev, dh0",
+                       finding) from error
 
 
 def check_rnn_backward(rnn_backward, rnn_step_backward, rnn_forward):
