@@ -108,7 +108,7 @@ class Canary:
         marks."""
         if self.verdict is None:
             self.release()
-            self.verdict = judge(self, self._wait())
+            self.verdict = verdict(self, self._wait())
             self.verdict.seconds = time.perf_counter() - self.started
         if not self.verdict.passed:
             raise SystemExit(self.verdict.message())
@@ -156,7 +156,7 @@ def start(assignment, template, workdir, settings=None, source=ROOT / "solutions
 
 
 # ------------------------------------------------------------------------------ the verdict
-def judge(canary, exit_code=None):
+def verdict(canary, exit_code=None):
     """The Verdict of a canary whose result file is written, or whose process ended with
     `exit_code` without one."""
     shown = _shown(canary.solution)
@@ -174,12 +174,12 @@ def judge(canary, exit_code=None):
     scores = _scores(canary, _tests(nb))
     lost = [(name, score or 0, points) for name, (score, points) in scores.items()
             if score is None or score < points]
-    verdict = Verdict(sum(s or 0 for s, _ in scores.values()),
-                      sum(p for _, p in scores.values()), lost, solution=shown)
+    earned = Verdict(sum(s or 0 for s, _ in scores.values()),
+                     sum(p for _, p in scores.values()), lost, solution=shown)
     if lost:
-        verdict.cause = cause(nb, {name for name, _, _ in lost}, canary.settings)
-        verdict.hint = hint(verdict.cause)
-    return verdict
+        earned.cause = cause(nb, {name for name, _, _ in lost}, canary.settings)
+        earned.hint = hint(earned.cause)
+    return earned
 
 
 def _shown(path):
