@@ -42,7 +42,7 @@ from nbgrader.api import Gradebook
 
 from .collect import read_submission
 from .course import Course
-from .notebooks import notebook_name
+from .notebooks import grade_cells_points, nbgrader_meta, notebook_name
 from .paths import ANSI, ROOT
 
 CANARY = "canary"           # the reference solution's learner id, in the canary's own course
@@ -171,7 +171,7 @@ def verdict(canary, exit_code=None):
         return Verdict(0, 0, [], "nbgrader could not grade the reference solution: "
                                  f"{_last_error(outcome.get('log', ''))}", solution=shown)
     nb = nbformat.read(str(graded), as_version=4)
-    scores = _scores(canary, _tests(nb))
+    scores = _scores(canary, list(grade_cells_points(nb)))
     lost = [(name, score or 0, points) for name, (score, points) in scores.items()
             if score is None or score < points]
     earned = Verdict(sum(s or 0 for s, _ in scores.values()),
@@ -202,13 +202,6 @@ def _last_error(log):
     return (errors or lines or ["no output"])[-1]
 
 
-def _tests(nb):
-    """The grade ids of the autograded test cells (code, graded, not an answer)."""
-    marks = [(cell, cell.get("metadata", {}).get("nbgrader", {})) for cell in nb.cells]
-    return [meta["grade_id"] for cell, meta in marks
-            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")]
-
-
 def _scores(canary, tests):
     """{test: (auto score or None, max score)} as the canary's gradebook recorded them."""
     notebook = notebook_name(canary.assignment)[:-len(".ipynb")]
@@ -222,7 +215,7 @@ def cause(nb, lost, settings):
     """One line naming why the graded notebook `nb` lost the points of the cells `lost`: the
     first error output at or before the first cell that lost points, else what that cell shows."""
     for index, cell in enumerate(nb.cells):
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        grade_id = nbgrader_meta(cell).get("grade_id")
         label = f"cell {grade_id or index}"
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":

@@ -17,7 +17,7 @@ import zipfile
 
 import nbformat
 
-from .notebooks import notebook_name
+from .notebooks import nbgrader_meta, notebook_name
 from .paths import ROOT
 
 DEFAULT_ID_PATTERN = r"^(?P<id>[A-Za-z0-9.\-]+?)_"      # "alice_..." -> "alice"
@@ -166,7 +166,7 @@ def deduplicate(nb):
     Returns the duplicated ids."""
     seen, duplicated = set(), []
     for cell in nb.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        grade_id = nbgrader_meta(cell).get("grade_id")
         if grade_id is None:
             continue
         if grade_id in seen:

@@ -32,6 +32,7 @@ from traitlets import Bool, Integer, List, Unicode, default
 
 from . import zygote
 from .checker import Checker
+from .notebooks import nbgrader_meta
 from .paths import CPU_SECONDS, FILE_MB, MEMORY_MB, PROCESSES, ROOT, TMP_MB
 from .sandbox import available
 
@@ -96,8 +97,7 @@ def _error(ename, evalue):
 
 
 def _graded(cell):
-    grading = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and grading.get("grade", False)
+    return cell.cell_type == "code" and nbgrader_meta(cell).get("grade", False)
 
 
 class SandboxedExecute(Execute):
@@ -261,7 +261,7 @@ def findings(nb):
     the notebook's code interfered with."""
     found = []
     for index, cell in enumerate(nb.cells):
-        name = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {index}"
+        name = nbgrader_meta(cell).get("grade_id") or f"cell {index}"
         for output in cell.get("outputs", []):
             kind = output.get("output_type")
             ename = str(output.get("ename", ""))

@@ -24,7 +24,15 @@ def read(path):
 
 
 def nbgrader_meta(cell):
-    return cell.metadata.get("nbgrader", {})
+    """A cell's nbgrader metadata ({} for a plain cell, or a learner's cell without metadata)."""
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def grade_cells_points(nb):
+    """{grade_id: points} of the autograded test cells (code, graded, not an answer)."""
+    return {nbgrader_meta(c)["grade_id"]: nbgrader_meta(c)["points"] for c in nb.cells
+            if c.cell_type == "code" and nbgrader_meta(c).get("grade")
+            and not nbgrader_meta(c).get("solution")}
 
 
 def answer_cells(nb):

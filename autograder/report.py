@@ -24,7 +24,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from rnncourse.plots import OKABE_ITO, new_figure
 
-from .notebooks import notebook_name
+from .notebooks import nbgrader_meta, notebook_name
 from .paths import ANSI
 NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 TEST_PREFIX = "test_"
@@ -83,7 +83,7 @@ def read_autograded(path):
     nb = nbformat.read(str(path), as_version=4)
     order, messages = [], {}
     for cell in nb.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        grade_id = nbgrader_meta(cell).get("grade_id", "")
         if cell.cell_type == "code" and grade_id.startswith(TEST_PREFIX):
             order.append(grade_id)
             messages[grade_id] = _failure_message(cell)

@@ -8,17 +8,11 @@ from nbgrader.api import Gradebook
 import autograder.course
 from autograder.feedback import region_lines
 from autograder.notebooks import (answer_cells, copy_supporting_files, filled,  # noqa: F401
-                                  nbgrader_meta, notebook_name, read, release_notebook,
-                                  solution_notebook, solutions, strip_markers)
+                                  grade_cells_points, nbgrader_meta, notebook_name, read,
+                                  release_notebook, solution_notebook, solutions, strip_markers)
 from autograder.release import assignments
 
 ASSIGNMENTS = assignments()
-
-
-def grade_cells_points(nb):
-    """{grade_id: points} of the autograder test cells."""
-    return {nbgrader_meta(c)["grade_id"]: nbgrader_meta(c)["points"] for c in nb.cells
-            if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")}
 
 
 def task_cells_points(nb):

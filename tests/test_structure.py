@@ -15,8 +15,8 @@ LONGEST = 60                    # lines of one function on the grading side
 
 
 def imported_modules(path):
-    """Every module name an import statement of the file names (relative imports resolved to
-    their package's name is not needed here: only absolute names can reach the grader)."""
+    """Every module name the file imports by an absolute name, with `import`, `from ... import`
+    or importlib.import_module("..."): relative imports stay inside the package."""
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
