@@ -63,7 +63,8 @@ class RemoteFunction:
         self.allowed = set(GRADED[name].depends)
 
     def __call__(self, *args):
-        send(self.sock, {"op": "call", "args": [encode(a) for a in args],
+        callbacks = [a for a in args if callable(a)]
+        send(self.sock, {"op": "call", "args": [_argument(a, callbacks) for a in args],
                          "deps": {dep: _parameters(REFERENCE[dep]) for dep in sorted(self.allowed)},
                          "warnings_are_errors": GRADED[self.name].no_warnings,
                          "global_state": global_random_state()})
@@ -71,6 +72,8 @@ class RemoteFunction:
             reply = receive(self.sock)
             if reply["op"] == "reference":
                 self._answer_reference(reply)
+            elif reply["op"] == "callback":
+                _answer_callback(self.sock, reply, callbacks)
             elif reply["op"] == "result":
                 for arg, after in zip(args, reply["args_after"]):
                     _write_back(arg, decode(after))
@@ -92,6 +95,28 @@ class RemoteFunction:
             send(self.sock, {"op": "refused", "message": f"{type(err).__name__}: {err}"})
             return
         send(self.sock, {"op": "value", "value": encode(value)})
+
+
+def _argument(value, callbacks):
+    """An argument of a call as data; a function of the check's own (the model's `step` that a
+    learner's `sample` drives) goes as its index: the kernel calls it back over the socket, and
+    it runs here."""
+    return {"callback": callbacks.index(value)} if callable(value) else encode(value)
+
+
+def _answer_callback(sock, request, callbacks):
+    """Run the check's own function that the learner's code called back, on the data it sent."""
+    index = request.get("index")
+    if not isinstance(index, int) or not 0 <= index < len(callbacks):
+        send(sock, {"op": "refused", "message": "no such function"})
+        return
+    try:
+        value = callbacks[index](*[decode(a) for a in request.get("args", [])],
+                                 **{k: decode(v) for k, v in request.get("kwargs", {}).items()})
+    except Exception as err:
+        send(sock, {"op": "refused", "message": str(err)})
+        return
+    send(sock, {"op": "value", "value": encode(value)})
 
 
 def _parameters(fn):

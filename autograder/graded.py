@@ -47,6 +47,8 @@ class Graded:
     no_warnings: a RuntimeWarning (an overflow) fails the test instead of being printed.
     properties: for answers that are random or not unique: fn -> None, raises Failure; used
         instead of comparing values on the cases.
+    label: args -> the case's shapes in messages, for a function whose shapes are not SHAPES'
+        T, N, D, H (stream_batches takes N and T as arguments); by default "T=.., N=.., D=.., H=..".
     """
     name: str
     reference: object
@@ -54,6 +56,7 @@ class Graded:
     depends: tuple = ()
     no_warnings: bool = False
     properties: Optional[Callable] = None
+    label: Optional[Callable] = None
 
     @property
     def arguments(self):
@@ -66,8 +69,9 @@ class Graded:
         rng = np.random.default_rng([seed, sum(map(ord, self.name))])
         for case, ((T, N, D, H), scale) in enumerate(zip(SHAPES, SCALES)):
             args = self.inputs(rng, T, N, D, H, scale, case)
+            shapes = self.label(args) if self.label else f"T={T}, N={N}, D={D}, H={H}"
             extra = self.describe(args)
-            yield f"T={T}, N={N}, D={D}, H={H}" + (f", {extra}" if extra else ""), args
+            yield shapes + (f", {extra}" if extra else ""), args
 
     def describe(self, args):
         """The plain numbers among a case's arguments, for messages ("k=2, lag=5")."""

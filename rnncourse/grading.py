@@ -66,7 +66,8 @@ def swapped_globals(fn, replacements):
 
 def _run(fn, request, sock):
     """Call the learner's fn as the checker asked; report what happened as data."""
-    args = [decode(a) for a in request["args"]]
+    args = [_remote_callback(a["callback"], sock) if "callback" in a else decode(a)
+            for a in request["args"]]
     references = {dep: _remote_reference(dep, parameters, sock)
                   for dep, parameters in request.get("deps", {}).items()}
     set_global_random_state(request.get("global_state"))
@@ -108,6 +109,19 @@ def _remote_reference(name, parameters, sock):
         return decode(reply["value"])
     reference.__name__ = name
     return reference
+
+
+def _remote_callback(index, sock):
+    """Stand-in for a function that the checker passed as an argument (a model's `step`): each
+    call sends its arguments to the checker, which runs the function and sends back the value."""
+    def callback(*args, **kwargs):
+        send(sock, {"op": "callback", "index": index, "args": [encode(a) for a in args],
+                    "kwargs": {k: encode(v) for k, v in kwargs.items()}})
+        reply = receive(sock)
+        if reply["op"] != "value":
+            raise RuntimeError(reply.get("message", "the grader refused"))
+        return decode(reply["value"])
+    return callback
 
 
 def hidden_check(name, value, address=None):
