@@ -14,7 +14,7 @@ export JUPYTER_PREFER_ENV_PATH := 1
 # The browser tests use Debian's Chromium: Playwright never downloads a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: setup system-packages lab test quick release record benchmark sweep clean
+.PHONY: setup system-packages lab test quick release record benchmark sweep char-models clean
 
 setup: $(STAMP)
 
@@ -57,8 +57,13 @@ record: setup
 sweep: setup
 	$(BIN)/python benchmarks/rnn_vs_lstm_sweep.py
 
+# Lesson 06's checkpoint and its RNN-vs-LSTM table (seeded; about 2.5 minutes).
+char-models: setup
+	$(BIN)/python scripts/train_char_models.py
+
 benchmark: setup
 	$(BIN)/python benchmarks/course_timings.py
+	$(BIN)/python benchmarks/char_lstm_speed.py
 
 clean:
 	rm -rf $(VENV) autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db

@@ -89,6 +89,28 @@ def explorers():
                                                        "rnn_backward", "lstm_forward",
                                                        "lstm_backward", "forget_gate"))),
             {"T": [25, 200], "update": [0, 1000], "unit": [1, 16]}),
+        **char_lstm_explorers(R),
+    }
+
+
+def char_lstm_explorers(R):
+    """Lesson 06's two explorers on the shipped checkpoint, driven by the reference functions."""
+    from rnncourse.explore import CellViewer, GenerationExplorer, code_lines, load_char_lstm, words_of
+    from rnncourse.text import load_text, train_validation
+
+    model = load_char_lstm(ROOT / "solutions" / "06_char_lstm" / "char_lstm.npz")
+    train, val = train_validation(load_text())
+    generation = GenerationExplorer(R["sample"], R["lstm_step"], R["readout"], model["params"],
+                                    model["W_hy"], model["b_y"], model["chars"],
+                                    softmax=R["softmax"], words=words_of(train))
+    cells = CellViewer(R["lstm_forward"], model["params"], code_lines(val, 101, 20),
+                       model["chars"], context=code_lines(val, 81, 20))
+    return {
+        "06 GenerationExplorer": (generation, {"temperature": [0.1, 2.0], "seed": [0, 20],
+                                               "prompt": list(generation.controls["prompt"].options[:2]),
+                                               "length": [100, 400]}),
+        "06 CellViewer": (cells, {"unit": [0, 127],
+                                  "quantity": ["cell state C", "hidden state h"]}),
     }
 
 
