@@ -1,5 +1,7 @@
 """Lesson 06: answers to softmax, readout, the cross-entropy loss, stream_batches and sample that
 learners really write."""
+import functools
+
 from autograder.paths import ROOT
 from rnncourse import checks, explore
 from rnncourse.text import load_text, train_validation
@@ -403,6 +405,7 @@ def check_executed(outputs):
         assert f"{name}: all visible checks passed." in outputs[f"test_{name}"], \
             outputs[f"test_{name}"]
     lines = _lines_to_beat(outputs)
+    _check_stated(lines)
     _check_exercises(outputs)
     _check_engine_and_live_run(outputs)
     _check_checkpoint(outputs, lines)
@@ -433,6 +436,31 @@ def _lines_to_beat(outputs):
         assert (f"{name:28s} {nats:.3f} nats = {nats / np.log(2):.3f} bits per character, "
                 f"perplexity {np.exp(nats):.1f}") in outputs["baselines"], outputs["baselines"]
     return {"vocab": vocab, "train": train, "val": val, "q": q, **lines}
+
+
+def _check_stated(lines):
+    """Numbers the lesson's text states outright: the text's size and module count (intro), the
+    training defaults of section 7 (learning rate 2e-3, clipping at a global norm of 5), the unit
+    search's rule of section 10 (|r| >= 0.5, 0.1 above an untrained network)."""
+    import inspect
+    import sys
+
+    from autograder.paths import ROOT
+    from rnncourse.explore import cells
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from make_corpus import MODULES
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    text = "\n".join(cell.source for cell in __import__("coursekit").solution_notebook(
+        "06_char_lstm").cells if cell.cell_type == "markdown")
+    size = len(lines["train"]) + len(lines["val"])
+    assert f"{size:,} characters of Python source: twenty modules" in text and len(MODULES) == 20
+    defaults = inspect.signature(_trained()[0].train).parameters
+    assert (defaults["lr"].default, defaults["max_norm"].default) == (2e-3, 5.0)
+    assert "learning rate $2 \\cdot\n10^{-3}$" in text and "global norm of 5" in text
+    assert (cells.THRESHOLD, cells.MARGIN) == (0.5, 0.1) and "$|r| \\ge 0.5$" in text
 
 
 def _number(pattern, text):
@@ -474,6 +502,7 @@ def _check_engine_and_live_run(outputs):
     assert 40 <= share <= 60, live                    # "about half"
 
 
+@functools.lru_cache(maxsize=None)
 def _trained():
     import importlib.util
 
